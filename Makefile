@@ -46,7 +46,10 @@ execute: $(STAMP)
 	    echo "executing $$nb"; \
 	    $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	        --ExecutePreprocessor.timeout=600 "$$nb" || exit 1; \
+	    $(BIN)/jupyter nbconvert --to notebook --inplace --log-level=WARN \
+	        --CoalesceStreamsPreprocessor.enabled=True "$$nb" || exit 1; \
 	done
+	@# (the second pass joins output streams the kernel split mid-line, which the web page would show as breaks)
 
 bench: $(STAMP)
 	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install --quiet torch==2.13.0
