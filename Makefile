@@ -15,6 +15,11 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .PHONY: book test lab execute bench train-cnn clean help
 
+# Notebooks and tests multiply small matrices, which run fastest on one BLAS thread per process
+# (a second thread mostly waits for a busy core), and `make test` runs two processes at once.
+# Stored outputs are made and checked with the same setting. Training and benchmarks use 2 threads.
+test execute: export OPENBLAS_NUM_THREADS := 1
+
 help:
 	@echo "make book      set up .venv if needed, build the web book into _build/html"
 	@echo "make test      set up .venv if needed, run every test (unit, strict nbval, book build)"
