@@ -18,6 +18,6 @@ Modules (each one responsibility, numpy only):
 ``nnlib.interactive`` (sliders for the chapters) is the presentation layer; it needs matplotlib and
 ipywidgets and is imported only when asked for.
 """
-from . import data, functions, gradcheck, graph, init, layers, losses, optim, train
+from . import augment, conv, data, functions, gradcheck, graph, init, layers, losses, models, optim, train
 
 __version__ = "0.1.0"

@@ -1,0 +1,708 @@
+"""Convolution and pooling on NCHW images, written so that a reader can follow every line.
+
+Shapes use the letters of Saito's chapter 7: ``N`` images in a batch, ``C`` input channels,
+``H x W`` input height and width, ``FN`` filters of size ``C x FH x FW``, output maps of size
+``OH x OW``. Every layer follows the protocol of :mod:`nnlib.layers`.
+
+The module has two halves.
+
+* The *textbook* half: :func:`conv_output_size`, :func:`im2col` and :func:`col2im`. ``im2col``
+  keeps Saito's layout: one row per output pixel, one column per filter element, i.e. a matrix
+  of shape ``(N*OH*OW, C*FH*FW)``. A convolution is then ``im2col(x) @ W.reshape(FN, -1).T``.
+* The *layers*: :class:`Convolution` and :class:`Pooling`. They compute exactly the same thing,
+  but the convolution stores its columns *transposed* and in the order ``(C, FH, FW, N, OH, R)``
+  (see :class:`Convolution` for why, and what ``R`` is); this makes them several times faster
+  than the textbook layout on a CPU, because almost all of the time of a NumPy convolution goes
+  into moving data around, not into the matrix product.
+
+Neither half loops over pixels or images in Python: the only Python loops run over the ``FH*FW``
+positions inside a filter (a handful of large array operations), and, in ``Convolution``, over
+blocks of images that fit in the processor's cache.
+"""
+import os
+from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from . import init as initializers
+from .layers import Layer, Parameter
+
+__all__ = ["conv_output_size", "im2col", "col2im", "Convolution", "Pooling"]
+
+
+# ----------------------------------------------------------------------------------------------
+# Small helpers
+# ----------------------------------------------------------------------------------------------
+
+_HELPER = {}     # process id -> the helper thread pool of that process (see _helper_threads)
+
+
+def _default_workers():
+    """Threads per convolution call: ``$NNLIB_WORKERS`` if set; otherwise 2 when NumPy's BLAS
+    was told to use one thread (``OPENBLAS_NUM_THREADS=1``) and there are two cores, else 1.
+
+    Two ways to use two cores: let OpenBLAS split each matrix product (the default), or run
+    OpenBLAS on one thread and split the batch between two threads of our own, which also
+    parallelises the copying around the products and copes better with a busy machine.
+    Mixing both would start four threads on two cores.
+    """
+    explicit = os.environ.get("NNLIB_WORKERS")
+    if explicit:
+        if explicit not in ("1", "2"):
+            raise ValueError(f"NNLIB_WORKERS must be 1 or 2, got {explicit!r}")
+        return int(explicit)
+    blas = next((os.environ[name] for name in ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS",
+                                               "OMP_NUM_THREADS") if os.environ.get(name)), None)
+    return 2 if blas == "1" and (os.cpu_count() or 1) >= 2 else 1
+
+
+def _helper_threads():
+    """The one helper thread that works on the second half of a batch, made on first use.
+
+    (Kept per process id: a process forked from this one does not inherit the thread.)
+    """
+    pid = os.getpid()
+    if pid not in _HELPER:
+        _HELPER.clear()
+        _HELPER[pid] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnlib-conv")
+    return _HELPER[pid]
+
+
+def _in_parts(work, n, parts):
+    """Run ``work(lo, hi, part)`` on ``parts`` consecutive slices lo:hi of range(n); return the results.
+
+    With two parts, the second half runs on the helper thread while this thread does the first.
+    NumPy's copies, element-wise operations and matrix products let go of Python's global lock,
+    so the two halves really run at the same time on two cores.
+    """
+    if parts <= 1 or n < 2:
+        return [work(0, n, 0)]
+    bounds = [n * k // parts for k in range(parts + 1)]
+    futures = [_helper_threads().submit(work, bounds[k], bounds[k + 1], k) for k in range(1, parts)]
+    return [work(bounds[0], bounds[1], 0)] + [f.result() for f in futures]
+
+
+def _pair(value, what):
+    """Turn ``3`` into ``(3, 3)`` and check that ``(3, 5)`` holds two positive integers."""
+    if isinstance(value, (int, np.integer)):
+        value = (int(value), int(value))
+    value = tuple(value)
+    if len(value) != 2 or not all(isinstance(v, (int, np.integer)) and v > 0 for v in value):
+        raise ValueError(f"{what} must be a positive integer or a pair of them, got {value!r}")
+    return int(value[0]), int(value[1])
+
+
+def _check_images(x, layer, channels=None, dtype=None):
+    """Check that ``x`` is a 4-D NCHW float array (with ``channels`` channels, of ``dtype``)."""
+    if not isinstance(x, np.ndarray) or x.ndim != 4:
+        shape = getattr(x, "shape", type(x).__name__)
+        raise ValueError(
+            f"{layer} expects a 4-D array of images shaped (N, C, H, W), got shape {shape}; "
+            "MNIST rows of 784 pixels become images with x.reshape(-1, 1, 28, 28)")
+    if channels is not None and x.shape[1] != channels:
+        raise ValueError(
+            f"{layer} was built for {channels} input channel(s) but the input has shape "
+            f"{x.shape}, i.e. {x.shape[1]} channel(s); check the order (N, C, H, W) and the "
+            "channel count of the previous layer")
+    if dtype is not None and x.dtype != dtype:
+        raise ValueError(
+            f"{layer} works in {np.dtype(dtype).name} but received {x.dtype.name} input; "
+            f"convert the input with x.astype(np.{np.dtype(dtype).name}) or build the layer "
+            f"with dtype=np.{x.dtype.name} (NumPy would otherwise silently change precision)")
+    if dtype is None and not np.issubdtype(x.dtype, np.floating):
+        raise ValueError(f"{layer} expects floating-point images, got dtype {x.dtype.name}; "
+                         "convert with x.astype(np.float32)")
+
+
+def _padded(x, pad, fill=0.0):
+    """A copy of the NCHW array ``x`` with ``pad`` rows/columns of ``fill`` all around (x itself
+    if ``pad`` is 0).
+
+    (The same as ``np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), constant_values=fill)``,
+    written out because it is simple and several times faster.)
+    """
+    if pad == 0:
+        return x
+    N, C, H, W = x.shape
+    out = np.full((N, C, H + 2 * pad, W + 2 * pad), fill, dtype=x.dtype)
+    out[:, :, pad:pad + H, pad:pad + W] = x
+    return out
+
+
+def _window_slice(offset, stride, count):
+    """The slice that picks ``count`` positions ``offset, offset + stride, ...`` along an axis."""
+    return slice(offset, offset + stride * (count - 1) + 1, stride)
+
+
+def conv_output_size(input_size, filter_size, stride=1, pad=0):
+    """Output length of a convolution or pooling along one axis (Saito's equation 7.1).
+
+    ``OH = (H + 2*pad - FH) // stride + 1``. When ``stride`` does not divide
+    ``H + 2*pad - FH`` exactly, the last rows that do not fill a whole window are dropped (the
+    same rounding down as PyTorch's ``Conv2d``).
+
+    >>> conv_output_size(28, 5)            # SimpleConvNet: 28x28 input, 5x5 filters
+    24
+    >>> conv_output_size(7, 3, stride=2)   # Saito's figure 7-7
+    3
+    """
+    for name, value in (("input_size", input_size), ("filter_size", filter_size),
+                        ("stride", stride)):
+        if not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if not isinstance(pad, (int, np.integer)) or pad < 0:
+        raise ValueError(f"pad must be a non-negative integer, got {pad!r}")
+    span = input_size + 2 * pad - filter_size
+    if span < 0:
+        raise ValueError(
+            f"a filter of size {filter_size} does not fit into an input of size {input_size} "
+            f"with padding {pad}; use a smaller filter or more padding")
+    return int(span // stride + 1)
+
+
+# ----------------------------------------------------------------------------------------------
+# im2col and col2im (Saito's layout)
+# ----------------------------------------------------------------------------------------------
+
+def im2col(x, filter_h, filter_w, stride=1, pad=0):
+    """Unroll every filter-sized patch of ``x`` into one row of a matrix (Saito section 7.4.2).
+
+    Parameters
+    ----------
+    x : array of shape (N, C, H, W)
+    filter_h, filter_w : size of the patches (the filter)
+    stride, pad : as in the convolution
+
+    Returns
+    -------
+    col : array of shape (N*OH*OW, C*FH*FW)
+        Row ``(n*OH + oh)*OW + ow`` holds the patch under output pixel ``(oh, ow)`` of image
+        ``n``; its ``C*FH*FW`` entries are ordered channel first, then filter row, then filter
+        column -- the order of ``W.reshape(FN, -1)`` for filters ``W`` of shape
+        ``(FN, C, FH, FW)``. So ``im2col(x, FH, FW) @ W.reshape(FN, -1).T`` computes the
+        convolution, with one output pixel per row and one filter per column.
+
+    >>> im2col(np.zeros((1, 3, 7, 7)), 5, 5).shape
+    (9, 75)
+    >>> im2col(np.zeros((10, 3, 7, 7)), 5, 5).shape
+    (90, 75)
+    """
+    _check_images(x, "im2col")
+    N, C, H, W = x.shape
+    OH = conv_output_size(H, filter_h, stride, pad)
+    OW = conv_output_size(W, filter_w, stride, pad)
+    xp = _padded(x, pad)
+    # A read-only *view* of all patches, shape (N, C, H+2p-FH+1, W+2p-FW+1, FH, FW): no copying.
+    windows = sliding_window_view(xp, (filter_h, filter_w), axis=(2, 3))
+    windows = windows[:, :, ::stride, ::stride][:, :, :OH, :OW]      # keep every stride-th
+    # Reorder to (N, OH, OW, C, FH, FW) and flatten: this is the one real copy.
+    return windows.transpose(0, 2, 3, 1, 4, 5).reshape(N * OH * OW, C * filter_h * filter_w)
+
+
+def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):
+    """Fold a column matrix back into images: the adjoint (transpose) of :func:`im2col`.
+
+    Every entry of ``col`` is added to the input pixel it was copied from, so pixels covered by
+    several patches receive the sum of their entries. This is exactly what the backward pass of
+    a convolution needs: ``<im2col(x), col> == <x, col2im(col)>`` for all ``x`` and ``col``.
+
+    Parameters
+    ----------
+    col : array of shape (N*OH*OW, C*FH*FW), laid out as :func:`im2col` returns it
+    input_shape : (N, C, H, W), the shape of the images ``col`` was made from
+
+    Returns
+    -------
+    array of shape (N, C, H, W)
+
+    The loop runs over the ``FH*FW`` positions inside the filter: for each one, all the
+    pixels it touched form a strided slice of the (padded) image, and one vectorised
+    ``+=`` adds them all. (Within one filter position, no two output pixels touch the same
+    input pixel, which is why a plain ``+=`` is correct here and ``np.add.at`` is not needed.)
+    """
+    if len(input_shape) != 4:
+        raise ValueError(f"input_shape must be (N, C, H, W), got {input_shape!r}")
+    N, C, H, W = (int(v) for v in input_shape)
+    OH = conv_output_size(H, filter_h, stride, pad)
+    OW = conv_output_size(W, filter_w, stride, pad)
+    expected = (N * OH * OW, C * filter_h * filter_w)
+    if not isinstance(col, np.ndarray) or col.shape != expected:
+        raise ValueError(
+            f"col2im expected a column matrix of shape {expected} for images {tuple(input_shape)} "
+            f"and a {filter_h}x{filter_w} filter (stride {stride}, pad {pad}), got "
+            f"{getattr(col, 'shape', type(col).__name__)}")
+    patches = col.reshape(N, OH, OW, C, filter_h, filter_w)
+    image = np.zeros((N, C, H + 2 * pad, W + 2 * pad), dtype=col.dtype)
+    for i in range(filter_h):
+        rows = _window_slice(i, stride, OH)
+        for j in range(filter_w):
+            cols = _window_slice(j, stride, OW)
+            # patches[..., i, j] is (N, OH, OW, C); move C next to N to match the image.
+            image[:, :, rows, cols] += patches[:, :, :, :, i, j].transpose(0, 3, 1, 2)
+    return image[:, :, pad:pad + H, pad:pad + W].copy()
+
+
+# ----------------------------------------------------------------------------------------------
+# The convolution layer
+# ----------------------------------------------------------------------------------------------
+
+class Convolution(Layer):
+    """2-D convolution (strictly, cross-correlation) of NCHW images with ``FN`` learned filters.
+
+    ``out[n, f, oh, ow] = b[f] + sum_{c,i,j} W[f, c, i, j] * xpad[n, c, oh*stride + i, ow*stride + j]``
+
+    Shapes: input ``(N, C, H, W)`` -> output ``(N, FN, OH, OW)``, ``OH = conv_output_size(H, FH,
+    stride, pad)``. Parameters: ``W`` of shape ``(FN, C, FH, FW)`` and ``b`` of shape ``(FN,)``.
+    PyTorch equivalent: ``torch.nn.Conv2d(C, FN, (FH, FW), stride=stride, padding=pad)`` (same
+    weight layout, so weights can be copied across).
+
+    Parameters
+    ----------
+    in_channels, out_channels : C and FN
+    kernel_size : FH (square filters) or (FH, FW)
+    rng : numpy.random.Generator used to draw the initial weights
+    stride, pad : step of the filter and zero padding added on every side
+    init : ``"he"`` (default, std ``sqrt(2 / (C*FH*FW))``, suited to a following ReLU),
+        ``"xavier"`` or a number, the std of normal weights (Saito's SimpleConvNet uses 0.01);
+        see :mod:`nnlib.init`
+    bias_std : std of normal initial biases (default 0: zeros, as Saito; Nielsen uses 1)
+    dtype : float32 for training (default), float64 for gradient checks
+
+    ``backward(dout, input_grad=False)`` fills the gradients of ``W`` and ``b`` but skips
+    dL/dx and returns None (used for the first layer of a network, see :mod:`nnlib.layers`).
+
+    How it computes (the layout)
+    ----------------------------
+    The textbook :func:`im2col` builds a matrix with one row per output pixel. This layer builds
+    the *transpose* of that matrix, ``cols``, with one row per filter element ``(c, i, j)`` and
+    one column per output pixel ``(n, oh, ow)``; the convolution of a block of images is then
+    one matrix product of ``W.reshape(FN, -1)`` with ``cols``. The padded images are kept in a
+    buffer of shape ``(C, N, Hp*Wp + extra)`` (``Hp = H + 2*pad``, channels first), so that the
+    rows of ``cols`` for one filter position ``(i, j)`` are filled by a single slice copy that
+    reads and writes long contiguous runs, for all channels and images at once.
+
+    For stride 1 there is one more trick: instead of ``OW`` columns per output row we compute
+    ``R = Wp`` columns. Then the values that filter position ``(i, j)`` meets in image ``n`` are
+    the *contiguous* run ``xpad[c, n, i*Wp + j : i*Wp + j + OH*Wp]``, and the last ``Wp - OW``
+    columns of each output row are junk (windows that wrap around the edge of the image), which
+    we drop. That wastes ``Wp/OW - 1`` of the multiply-adds (7 % on a padded 28x28 image) but
+    saves more time in copying. For stride > 1, ``R = OW`` and each patch row is a strided slice.
+
+    The images are processed in blocks of a few, so that the column matrix of a block (about
+    ``block_bytes``) stays in the processor's cache between being written and being multiplied;
+    the backward pass rebuilds the columns of each block instead of storing them all. With
+    ``workers = 2`` the two halves of a batch run on two threads (see :func:`_default_workers`).
+    The matrix products are written in whichever orientation BLAS runs fastest (for example
+    ``cols.T @ W2.T`` instead of ``(W2 @ cols).T``); the numbers are the same. For stride 1 the
+    gradient with respect to the input is computed as a convolution too (see :meth:`backward`).
+    """
+
+    can_skip_input_grad = True
+
+    #: Size in bytes of the column matrix of one block of images (see the class docstring).
+    block_bytes = 4 * 2**20
+    #: How many threads share the work of one call (1 or 2; see :func:`_default_workers`).
+    workers = _default_workers()
+
+    def __init__(self, in_channels, out_channels, kernel_size, rng, *, stride=1, pad=0,
+                 init="he", bias_std=0.0, dtype=np.float32):
+        for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        FH, FW = _pair(kernel_size, "kernel_size")
+        W = initializers.weights((out_channels, in_channels, FH, FW), init, rng, dtype)
+        b = initializers.normal((out_channels,), bias_std, rng, dtype)
+        self._setup(W, b, stride, pad)
+
+    @classmethod
+    def from_arrays(cls, W, b, stride=1, pad=0):
+        """Build the layer around given arrays, Saito style: ``Convolution.from_arrays(W, b)``.
+
+        ``W`` has shape (FN, C, FH, FW) and ``b`` shape (FN,); both are used as they are (no copy).
+        """
+        layer = cls.__new__(cls)
+        layer._setup(W, b, stride, pad)
+        return layer
+
+    def _setup(self, W, b, stride, pad):
+        if not isinstance(W, np.ndarray) or W.ndim != 4:
+            raise ValueError(f"W must be a 4-D array (FN, C, FH, FW), got shape "
+                             f"{getattr(W, 'shape', type(W).__name__)}")
+        if not np.issubdtype(W.dtype, np.floating):
+            raise ValueError(f"W must hold floats, got dtype {W.dtype.name}")
+        if not isinstance(b, np.ndarray) or b.shape != (W.shape[0],) or b.dtype != W.dtype:
+            raise ValueError(f"b must be a {W.dtype.name} array of shape ({W.shape[0]},) to match W "
+                             f"{W.shape}, got {getattr(b, 'dtype', '?')} {getattr(b, 'shape', '?')}")
+        if not isinstance(stride, (int, np.integer)) or stride < 1:
+            raise ValueError(f"stride must be a positive integer, got {stride!r}")
+        if not isinstance(pad, (int, np.integer)) or pad < 0:
+            raise ValueError(f"pad must be a non-negative integer, got {pad!r}")
+        self.W = Parameter(W, "W")
+        self.b = Parameter(b, "b")
+        self.stride, self.pad = int(stride), int(pad)
+        self.dtype = W.dtype
+        self._buffers = {}
+        self._cache = None
+
+    def parameters(self):
+        return [self.W, self.b]
+
+    def __repr__(self):
+        FN, C, FH, FW = self.W.data.shape
+        return (f"Convolution({C}, {FN}, kernel_size=({FH}, {FW}), stride={self.stride}, "
+                f"pad={self.pad}, dtype={self.W.data.dtype.name})")
+
+    # -- bookkeeping: sizes, scratch memory kept between calls, splitting the batch --------------
+
+    def _geometry(self, x_shape):
+        """All the sizes one forward/backward pass needs."""
+        N, C, H, W = x_shape
+        FN, _, FH, FW = self.W.data.shape
+        s, p = self.stride, self.pad
+        OH, OW = conv_output_size(H, FH, s, p), conv_output_size(W, FW, s, p)
+        Hp, Wp = H + 2 * p, W + 2 * p
+        R = Wp if s == 1 else OW                      # columns computed per output row
+        K = C * FH * FW                               # rows of the column matrix
+        # dL/dx as a convolution of dL/dy (see backward): dy padded to Hq x Wq. Only for stride 1,
+        # and only when its columns (FN*FH*FW rows) are no bigger than the input's (C*FH*FW
+        # rows); with more filters than channels, col2im moves less data (measured: a tie at
+        # FN = 2C, col2im far ahead for SimpleConvNet's FN = 30C).
+        transposed = s == 1 and p <= min(FH, FW) - 1 and FN <= C
+        Hq, Wq = H + FH - 1, W + FW - 1
+        block = max(1, min(N, self.block_bytes // (K * OH * R * self.dtype.itemsize)))
+        return SimpleNamespace(N=N, C=C, H=H, W=W, FN=FN, FH=FH, FW=FW, OH=OH, OW=OW, Hp=Hp,
+                               Wp=Wp, R=R, K=K, transposed=transposed, Hq=Hq, Wq=Wq,
+                               block=int(block))
+
+    def _buffer(self, name, shape, zero=False):
+        """An array of ``shape`` kept between calls (allocating tens of MB every time is slow);
+        ``zero``: filled with zeros when it is (re)made."""
+        buf = self._buffers.get(name)
+        if buf is None or buf.shape != shape:
+            buf = np.zeros(shape, self.dtype) if zero else np.empty(shape, self.dtype)
+            self._buffers[name] = buf
+        return buf
+
+    def _scratch(self, name, shape):
+        """A contiguous scratch array of ``shape``, carved from storage kept between calls."""
+        size = int(np.prod(shape))
+        buf = self._buffers.get(name)
+        if buf is None or buf.size < size:
+            buf = np.empty(size, self.dtype)
+            self._buffers[name] = buf
+        return buf[:size].reshape(shape)
+
+    def _in_parts(self, work, g):
+        """Split the batch between ``workers`` threads (only if it has more than one block)."""
+        return _in_parts(work, g.N, min(self.workers, -(-g.N // g.block)))
+
+    def _blocks(self, lo, hi, g):
+        """Split the images lo:hi into blocks of at most ``g.block`` images."""
+        return [(start, min(hi, start + g.block)) for start in range(lo, hi, g.block)]
+
+    # -- im2col and col2im in this layer's layout ------------------------------------------------
+
+    def _padded_buffer(self, name, shape, pad_h, pad_w, extra):
+        """A zero-bordered buffer (C, N, Hb*Wb + extra) for images of ``shape`` (N, C, h, w),
+        channels first, with ``pad_h``/``pad_w`` zero rows/columns around each image; returns
+        the buffer and a (C, N, h, w) view of where the images go. (Only the interior is ever
+        written, so the border stays zero from one call to the next.)"""
+        N, C, h, w = shape
+        Hb, Wb = h + 2 * pad_h, w + 2 * pad_w
+        buf = self._buffer(name, (C, N, Hb * Wb + extra), zero=True)
+        interior = buf[:, :, :Hb * Wb].reshape(C, N, Hb, Wb)[:, :, pad_h:pad_h + h, pad_w:pad_w + w]
+        return buf, interior
+
+    def _columns(self, name, padded, width, out_h, out_w, stride, FH, FW, lo, hi):
+        """The column matrix (C*FH*FW, n*out_h*out_w) of images lo:hi of a padded buffer.
+
+        ``padded`` has shape (C, N, ...) and holds each image as rows of ``width`` values. Row
+        ``(c, i, j)``, column ``(n, oh, ow)`` of the result is
+        ``padded[c, n, (oh*stride + i)*width + ow*stride + j]``. One read-only ``as_strided`` view
+        shows all those values at once, as (C, FH, FW, n, out_h, out_w) -- a step of one filter row
+        is ``width`` values, one filter column 1 value, one output row ``stride*width`` values, one
+        output column ``stride`` values -- and a single copy fills the scratch buffer.
+        """
+        C, n = padded.shape[0], hi - lo
+        cols = self._scratch(name, (C, FH, FW, n, out_h, out_w))
+        step = padded.itemsize
+        sC, sN = padded.strides[:2]
+        patches = np.lib.stride_tricks.as_strided(
+            padded[:, lo:hi], shape=cols.shape, writeable=False,
+            strides=(sC, width * step, step, sN, stride * width * step, stride * step))
+        np.copyto(cols, patches)
+        return cols.reshape(C * FH * FW, n * out_h * out_w)
+
+    def _patch(self, xpad, g, i, j, lo, hi):
+        """Where filter position (i, j) reads, for images lo:hi: a writable (C, n, OH, R) view
+        into a padded buffer shaped like the forward pass's."""
+        if self.stride == 1:       # R = Wp: a contiguous run of OH*Wp values (junk columns wrap)
+            start = i * g.Wp + j
+            return xpad[:, lo:hi, start:start + g.OH * g.Wp].reshape(g.C, hi - lo, g.OH, g.Wp)
+        images = xpad[:, lo:hi, :g.Hp * g.Wp].reshape(g.C, hi - lo, g.Hp, g.Wp)
+        return images[:, :, _window_slice(i, self.stride, g.OH), _window_slice(j, self.stride, g.R)]
+
+    def _add_columns(self, dxpad, dcols, g, lo, hi):
+        """col2im: add each entry of dcols (K, (hi-lo)*OH*R) to the pixel its column came from.
+
+        One slice-add per filter position (i, j); within one position no two columns touch the
+        same pixel, so a plain ``+=`` is right."""
+        dcols = dcols.reshape(g.C, g.FH, g.FW, hi - lo, g.OH, g.R)
+        for i in range(g.FH):
+            for j in range(g.FW):
+                self._patch(dxpad, g, i, j, lo, hi)[...] += dcols[:, i, j]
+
+    # -- forward and backward -------------------------------------------------------------------
+
+    def forward(self, x, training=False):
+        """(N, C, H, W) -> (N, FN, OH, OW)."""
+        _check_images(x, "Convolution", channels=self.W.data.shape[1], dtype=self.dtype)
+        g = self._geometry(x.shape)
+        # xpad[c, n, (h+p)*Wp + w+p] = x[n, c, h, w], zeros around; the FW extra values at the end
+        # keep the junk windows of the stride-1 trick in bounds.
+        xpad, interior = self._padded_buffer("xpad", x.shape, self.pad, self.pad, g.FW)
+        W2_T = self.W.data.reshape(g.FN, g.K).T
+        bias = self.b.data.reshape(1, g.FN, 1, 1)
+        out = np.empty((g.N, g.FN, g.OH, g.OW), dtype=self.dtype)
+
+        def work(lo, hi, part):
+            interior[:, lo:hi] = x[lo:hi].transpose(1, 0, 2, 3)
+            for start, stop in self._blocks(lo, hi, g):
+                cols = self._columns(f"cols{part}", xpad, g.Wp, g.OH, g.R, self.stride,
+                                     g.FH, g.FW, start, stop)
+                # y = W2 @ cols, computed as (cols.T @ W2.T).T: the same numbers, but BLAS is
+                # faster with the long dimension (n*OH*R) on the outside when FN is small.
+                y = cols.T @ W2_T                                             # (n*OH*R, FN)
+                y = y.reshape(stop - start, g.OH, g.R, g.FN)[:, :, :g.OW]    # drop junk columns
+                np.add(y.transpose(0, 3, 1, 2), bias, out=out[start:stop])
+
+        self._in_parts(work, g)
+        self._cache = g
+        return out
+
+    def backward(self, dout, input_grad=True):
+        """dL/d(out) (N, FN, OH, OW) -> dL/dx (N, C, H, W); fills ``W.grad`` and ``b.grad``.
+
+        ``db`` sums dy over images and pixels; ``dW = dy @ cols.T`` (the columns are rebuilt block
+        by block, not stored). For ``dx`` the textbook way is ``col2im(W2.T @ dy)``, used here for
+        stride > 1. For stride 1 there is a neater way: each input pixel collects ``W[f, c, i, j]
+        * dy[f, h+p-i, w+p-j]`` from every output it touched, which is itself a convolution --
+        of dy, padded by FH-1-p, with the filters flipped (``W[:, :, ::-1, ::-1]``) and the roles
+        of C and FN swapped. So dx comes from the same column gathering and one matrix product,
+        with no scattered additions.
+        """
+        if self._cache is None:
+            raise RuntimeError("Convolution.backward called before forward")
+        g = self._cache
+        if not isinstance(dout, np.ndarray) or dout.shape != (g.N, g.FN, g.OH, g.OW):
+            raise ValueError(f"Convolution.backward expected dout of shape {(g.N, g.FN, g.OH, g.OW)} "
+                             f"(the forward output), got {getattr(dout, 'shape', type(dout).__name__)}")
+        if dout.dtype != self.dtype:
+            raise ValueError(f"Convolution.backward expected {self.dtype.name} gradients, "
+                             f"got {dout.dtype.name}")
+        xpad = self._buffers["xpad"]
+        transposed = input_grad and g.transposed
+        if transposed:
+            # Flipped filters with C and FN swapped, as a (FN*FH*FW, C) matrix.
+            flipped_T = self.W.data[:, :, ::-1, ::-1].transpose(0, 2, 3, 1).reshape(-1, g.C)
+            dypad, dy_interior = self._padded_buffer("dypad", dout.shape, g.FH - 1 - self.pad,
+                                                     g.FW - 1 - self.pad, g.FW)
+            dx = np.empty((g.N, g.C, g.H, g.W), dtype=self.dtype)
+        elif input_grad:
+            W2_T = np.ascontiguousarray(self.W.data.reshape(g.FN, g.K).T)
+            dxpad = self._buffer("dxpad", xpad.shape)
+            dxpad[...] = 0
+
+        def work(lo, hi, part):
+            dW_T = np.zeros((g.K, g.FN), dtype=self.dtype)   # dW transposed (see below)
+            db = np.zeros(g.FN, dtype=self.dtype)
+            if transposed:
+                dy_interior[:, lo:hi] = dout[lo:hi].transpose(1, 0, 2, 3)
+            for start, stop in self._blocks(lo, hi, g):
+                n = stop - start
+                # dL/dy in the layout of the forward product, (FN, n, OH, R), junk columns zero.
+                dy = self._scratch(f"dy{part}", (g.FN, n, g.OH, g.R))
+                dy[:, :, :, :g.OW] = dout[start:stop].transpose(1, 0, 2, 3)
+                dy[:, :, :, g.OW:] = 0
+                dy = dy.reshape(g.FN, n * g.OH * g.R)
+                db += dy.sum(axis=1)
+                cols = self._columns(f"cols{part}", xpad, g.Wp, g.OH, g.R, self.stride,
+                                     g.FH, g.FW, start, stop)
+                # dW = dy @ cols.T, computed as (cols @ dy.T).T: the same numbers, but BLAS is
+                # faster this way round (the long dimension n*OH*R is the inner one of both).
+                dW_T += cols @ dy.T
+                if transposed:
+                    dcols = self._columns(f"cols{part}", dypad, g.Wq, g.H, g.Wq, 1,
+                                          g.FH, g.FW, start, stop)
+                    d = (dcols.T @ flipped_T).reshape(n, g.H, g.Wq, g.C)[:, :, :g.W]
+                    dx[start:stop] = d.transpose(0, 3, 1, 2)
+                elif input_grad:
+                    dcols = self._scratch(f"dcols{part}", (g.K, n * g.OH * g.R))
+                    np.matmul(W2_T, dy, out=dcols)
+                    self._add_columns(dxpad, dcols, g, start, stop)
+            return dW_T, db
+
+        sums = self._in_parts(work, g)
+        self.W.grad = sum(dW_T for dW_T, _ in sums).T.reshape(self.W.data.shape)
+        self.b.grad = sum(db for _, db in sums)
+        if not input_grad:
+            return None
+        if transposed:
+            return dx
+        interior = dxpad[:, :, :g.Hp * g.Wp].reshape(g.C, g.N, g.Hp, g.Wp)
+        p = self.pad
+        return interior[:, :, p:p + g.H, p:p + g.W].transpose(1, 0, 2, 3).copy()
+
+
+# ----------------------------------------------------------------------------------------------
+# The pooling layer
+# ----------------------------------------------------------------------------------------------
+
+class Pooling(Layer):
+    """Max or average pooling over ``pool_h x pool_w`` windows, channel by channel.
+
+    Shapes: (N, C, H, W) -> (N, C, OH, OW) with ``OH = conv_output_size(H, pool_h, stride, pad)``.
+    No parameters. PyTorch equivalent: ``torch.nn.MaxPool2d((pool_h, pool_w), stride, pad)``,
+    or ``torch.nn.AvgPool2d(...)`` for ``mode="avg"`` (padding counts as zeros in the average,
+    PyTorch's default ``count_include_pad=True``).
+
+    ``stride`` defaults to the window size (non-overlapping windows, as in PyTorch; Saito always
+    passes it explicitly). Padding is filled with -inf for max pooling, so it never wins.
+    ``dtype``: the dtype of the arrays it accepts (float32 by default, float64 for gradient checks).
+
+    How it computes: a window maximum is the maximum over window rows of the maximum over window
+    columns, so max pooling runs in two passes, each a short loop over the window offsets that
+    compares whole strided slices of the batch -- never a loop over pixels, and never the slow
+    ``argmax`` along a short axis. Each pass remembers, for every output, which offset won
+    (ties go to the first), and the backward pass sends the gradient back along those choices.
+    """
+
+    def __init__(self, pool_h, pool_w=None, *, stride=None, pad=0, mode="max", dtype=np.float32):
+        pool_w = pool_h if pool_w is None else pool_w
+        self.pool_h, self.pool_w = _pair((pool_h, pool_w), "pool size")
+        self.stride = self.pool_h if stride is None else stride
+        if not isinstance(self.stride, (int, np.integer)) or self.stride < 1:
+            raise ValueError(f"stride must be a positive integer, got {stride!r}")
+        if not isinstance(pad, (int, np.integer)) or pad < 0 or \
+                2 * pad > min(self.pool_h, self.pool_w):
+            raise ValueError(f"pad must be an integer between 0 and half the window "
+                             f"({min(self.pool_h, self.pool_w) // 2}), got {pad!r}")
+        if mode not in ("max", "avg"):
+            raise ValueError(f"mode must be 'max' or 'avg', got {mode!r}")
+        self.stride, self.pad, self.mode = int(self.stride), int(pad), mode
+        self.dtype = np.dtype(dtype)
+        self._cache = None
+
+    def __repr__(self):
+        return (f"Pooling({self.pool_h}, {self.pool_w}, stride={self.stride}, pad={self.pad}, "
+                f"mode={self.mode!r})")
+
+    #: How many threads share the work of one call (1 or 2; see :func:`_default_workers`).
+    workers = _default_workers()
+
+    def _parts(self, x):
+        """Threads to use: two only for batches big enough to be worth it."""
+        return self.workers if x.size >= 2**18 else 1
+
+    def forward(self, x, training=False):
+        """(N, C, H, W) -> (N, C, OH, OW)."""
+        _check_images(x, "Pooling", dtype=self.dtype)
+        N, C, H, W = x.shape
+        s, p = self.stride, self.pad
+        OH = conv_output_size(H, self.pool_h, s, p)
+        OW = conv_output_size(W, self.pool_w, s, p)
+        if self.mode == "avg":
+            xp = _padded(x, p)
+            out = np.zeros((N, C, OH, OW), dtype=self.dtype)
+            for i in range(self.pool_h):
+                for j in range(self.pool_w):
+                    out += xp[:, :, _window_slice(i, s, OH), _window_slice(j, s, OW)]
+            out /= self.dtype.type(self.pool_h * self.pool_w)
+            self._cache = (x.shape, OH, OW)
+            return out
+        out = np.empty((N, C, OH, OW), dtype=self.dtype)
+        row_arg = np.empty((N, C, OH, W + 2 * p), dtype=np.int8)
+        col_arg = np.empty((N, C, OH, OW), dtype=np.int8)
+
+        def work(lo, hi, part):                       # images lo:hi
+            xp = _padded(x[lo:hi], p, fill=-np.inf)
+            # Pass 1: for each output row and each input column, the maximum over the window rows.
+            rows = [xp[:, :, _window_slice(i, s, OH), :] for i in range(self.pool_h)]
+            row_max = np.empty(row_arg[lo:hi].shape, dtype=self.dtype)
+            self._running_max(rows, row_max, row_arg[lo:hi])
+            # Pass 2: the maximum of those over the window columns.
+            cols = [row_max[..., _window_slice(j, s, OW)] for j in range(self.pool_w)]
+            self._running_max(cols, out[lo:hi], col_arg[lo:hi])
+
+        _in_parts(work, N, self._parts(x))
+        self._cache = (x.shape, OH, OW, row_arg, col_arg)
+        return out
+
+    @staticmethod
+    def _running_max(candidates, best, arg):
+        """best = element-wise maximum of equal-shaped arrays, arg = index of the (first) winner.
+
+        The index only ever grows from one candidate to the next, so "take k where candidate k
+        is strictly larger" is ``arg = maximum(arg, k * larger)`` -- cheap integer arithmetic.
+        """
+        if len(candidates) == 1:
+            best[...] = candidates[0]
+            arg[...] = 0
+            return
+        first, second = candidates[:2]
+        np.greater(second, first, out=arg.view(np.bool_))    # 1 where the second is larger
+        np.maximum(first, second, out=best)
+        for k, candidate in enumerate(candidates[2:], start=2):
+            larger = candidate > best
+            np.maximum(best, candidate, out=best)
+            np.maximum(arg, larger.view(np.int8) * np.int8(k), out=arg)
+
+    def backward(self, dout):
+        """dL/d(out) (N, C, OH, OW) -> dL/dx (N, C, H, W)."""
+        if self._cache is None:
+            raise RuntimeError("Pooling.backward called before forward")
+        (N, C, H, W), OH, OW = self._cache[:3]
+        if not isinstance(dout, np.ndarray) or dout.shape != (N, C, OH, OW) \
+                or dout.dtype != self.dtype:
+            raise ValueError(f"Pooling.backward expected a {self.dtype.name} array of shape "
+                             f"{(N, C, OH, OW)} (the forward output), got "
+                             f"{getattr(dout, 'dtype', type(dout).__name__)} "
+                             f"{getattr(dout, 'shape', '')}")
+        s, p = self.stride, self.pad
+        Hp, Wp = H + 2 * p, W + 2 * p
+        if self.mode == "avg":
+            dxp = np.zeros((N, C, Hp, Wp), dtype=self.dtype)
+            share = dout / self.dtype.type(self.pool_h * self.pool_w)
+            for i in range(self.pool_h):
+                for j in range(self.pool_w):
+                    dxp[:, :, _window_slice(i, s, OH), _window_slice(j, s, OW)] += share
+            return dxp[:, :, p:p + H, p:p + W].copy()
+        row_arg, col_arg = self._cache[3:]
+        # When the windows tile the image exactly, every element is written once: no need to zero.
+        tiles_w = s == self.pool_w and OW * s == Wp
+        tiles_h = s == self.pool_h and OH * s == Hp
+        dxp = (np.empty if tiles_h else np.zeros)((N, C, Hp, Wp), dtype=self.dtype)
+
+        def work(lo, hi, part):                       # images lo:hi
+            # Undo pass 2: send each output's gradient to the winning column of its window ...
+            drow = (np.empty if tiles_w else np.zeros)((hi - lo, C, OH, Wp), dtype=self.dtype)
+            for j in range(self.pool_w):
+                self._send(dout[lo:hi], col_arg[lo:hi] == j,
+                           drow[..., _window_slice(j, s, OW)], self.pool_w)
+            # ... and undo pass 1: from there to the winning row.
+            for i in range(self.pool_h):
+                self._send(drow, row_arg[lo:hi] == i,
+                           dxp[lo:hi, :, _window_slice(i, s, OH), :], self.pool_h)
+
+        _in_parts(work, N, self._parts(dout))
+        return dxp[:, :, p:p + H, p:p + W].copy() if p else dxp
+
+    def _send(self, grad, won, target, window):
+        """target += grad where won, else nothing (a plain assignment when windows do not overlap,
+        because then every target element receives from exactly one window)."""
+        if self.stride >= window:
+            np.multiply(grad, won, out=target)
+        else:
+            target += grad * won
