@@ -34,7 +34,7 @@ def test_build_has_no_warnings(site):
 
 
 def test_every_toc_page_is_built(site):
-    for name in ["index", "book/setup", "book/notation", "book/glossary", "book/references",
+    for name in ["index", "book/setup", "book/notation", "book/glossary", "book/references", "book/performance",
                  *[f"chapters/{c}" for c in CHAPTERS]]:
         assert (site[0] / f"{name}.html").exists(), name
 
@@ -68,6 +68,12 @@ def test_glossary_has_the_seed_terms_with_chinese_names(site):
     terms = re.findall(r'<dt id="term-', html)
     assert len(terms) >= 16
     assert re.search(r"[\u4e00-\u9fff]", html), "no Chinese terms"
+
+
+def test_performance_appendix_shows_the_benchmark_table_and_plot(site):
+    html = page(site, "book/performance")
+    assert "PyTorch 2.13" in html and "<table" in html
+    assert re.search(r'<img[^>]+src="\.\./_images/benchmarks\.png"', html)
 
 
 def test_references_page_lists_the_bibliography(site):
