@@ -14,10 +14,11 @@ Modules (each one responsibility, numpy only):
 - ``models``: the book's networks (SimpleConvNet, DeepConvNet, Nielsen's convnets)
 - ``augment``: data augmentation by small shifts
 - ``data``: MNIST, verified and cached
+- ``files``: writing files atomically (never half-written)
 
 ``nnlib.interactive`` (sliders for the chapters) is the presentation layer; it needs matplotlib and
 ipywidgets and is imported only when asked for.
 """
-from . import augment, conv, data, functions, gradcheck, graph, init, layers, losses, models, optim, train
+from . import augment, conv, data, files, functions, gradcheck, graph, init, layers, losses, models, optim, train
 
 __version__ = "0.1.0"

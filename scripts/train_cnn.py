@@ -39,7 +39,6 @@ import datetime                     # noqa: E402
 import json                         # noqa: E402
 import platform                     # noqa: E402
 import sys                          # noqa: E402
-import tempfile                     # noqa: E402
 import time                         # noqa: E402
 from pathlib import Path            # noqa: E402
 
@@ -50,6 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 import nnlib                        # noqa: E402
 from nnlib.augment import random_shifts              # noqa: E402
 from nnlib.data import load_mnist                    # noqa: E402
+from nnlib.files import atomic_write                 # noqa: E402
 from nnlib.losses import SoftmaxWithLoss             # noqa: E402
 from nnlib.models import DeepConvNet, SimpleConvNet, save_weights   # noqa: E402
 from nnlib.optim import Adam                         # noqa: E402
@@ -65,20 +65,10 @@ TRAIN_ACC_IMAGES = 10_000   # the training accuracy of each epoch is measured on
 
 
 def write_json_atomic(path, data):
-    """Write ``data`` as JSON to ``path`` via a temporary file and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=1)
-            f.write("\n")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
+    """Write ``data`` as JSON to ``path`` atomically."""
+    with atomic_write(path, "w") as f:
+        json.dump(data, f, indent=1)
+        f.write("\n")
 
 def load_data(split):
     """(x_train, t_train), validation pair or None, (x_test, t_test); images as (N, 1, 28, 28)."""

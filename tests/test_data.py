@@ -3,7 +3,6 @@ import gzip
 import hashlib
 import http.server
 import pickle
-import shutil
 import threading
 from pathlib import Path
 
