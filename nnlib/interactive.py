@@ -732,7 +732,7 @@ class InteractiveFigure:
 
 def interactive_figure(draw, /, *, name=None, figsize=(6.0, 4.0), mode=None, dpi=100,
                        max_frames=60, max_bytes=2_000_000, layout=None, show=True, **sliders):
-    """Show ``draw(fig, **values)`` with one or two sliders; live in Jupyter, precomputed in the book.
+    """Show ``draw(fig, **values)`` with one to three sliders; live in Jupyter, precomputed in the book.
 
     Parameters
     ----------
@@ -748,7 +748,7 @@ def interactive_figure(draw, /, *, name=None, figsize=(6.0, 4.0), mode=None, dpi
     max_frames : at most about this many frames are drawn in static mode (sliders are thinned,
         always keeping min, max and default); max_bytes : limit on the static HTML (2 MB).
     show : display the figure now when running in IPython (default True).
-    **sliders : one or two ``Slider``s, passed to ``draw`` under these keyword names.
+    **sliders : one, two or three ``Slider``s, passed to ``draw`` under these keyword names.
 
     Returns the :class:`InteractiveFigure` (already displayed; it is not shown twice when it is
     the cell's last expression).
@@ -764,8 +764,8 @@ def interactive_figure(draw, /, *, name=None, figsize=(6.0, 4.0), mode=None, dpi
         raise ValueError(f"interactive_figure: keyword arguments other than name, figsize, mode, dpi, "
                          f"max_frames, max_bytes, layout and show must be Sliders; "
                          f"received {not_sliders!r}.")
-    if not 1 <= len(sliders) <= 2:
-        raise ValueError(f"interactive_figure: give one or two sliders, received {len(sliders)} "
+    if not 1 <= len(sliders) <= 3:
+        raise ValueError(f"interactive_figure: give one, two or three sliders, received {len(sliders)} "
                          f"({', '.join(sliders) or 'none'}).")
     try:
         width, height = (float(v) for v in figsize)

@@ -132,12 +132,33 @@ def test_slider_rejects_bad_input(kwargs, message):
 # interactive_figure arguments and mode
 # ---------------------------------------------------------------------------------------------
 
-def test_zero_or_three_sliders_rejected():
-    with pytest.raises(ValueError, match="one or two sliders, received 0"):
+def test_zero_or_four_sliders_rejected():
+    with pytest.raises(ValueError, match="one, two or three sliders, received 0"):
         static(lambda fig: None)
-    three = {k: Slider(0.0, 1.0) for k in "abc"}
-    with pytest.raises(ValueError, match="one or two sliders, received 3"):
-        static(lambda fig, a, b, c: None, **three)
+    four = {k: Slider(0.0, 1.0) for k in "abcd"}
+    with pytest.raises(ValueError, match="one, two or three sliders, received 4"):
+        static(lambda fig, a, b, c, d: None, **four)
+
+
+def test_three_sliders_frames_in_the_order_the_viewer_indexes_them():
+    # The viewer computes frame = (i_a * n_b + i_b) * n_c + i_c; frame k must show those values.
+    drawn = {}
+
+    def draw(fig, a, b, c):
+        ax = fig.add_subplot()
+        ax.plot([0, 1], [a, b + c])
+        drawn[len(drawn)] = (a, b, c)
+
+    sliders = dict(a=Slider(values=[1, 2]), b=Slider(values=[10, 20, 30]), c=Slider(values=[100, 200]))
+    fig = static(draw, **sliders)
+    assert len(fig.frames) == 12
+    data = viewer_data(fig.html)
+    assert [len(labels) for labels in data["labels"]] == [2, 3, 2]
+    for i_a, a in enumerate((1, 2)):
+        for i_b, b in enumerate((10, 20, 30)):
+            for i_c, c in enumerate((100, 200)):
+                assert drawn[(i_a * 3 + i_b) * 2 + i_c] == (a, b, c)
+    assert len(set(data["index"])) == 12          # every frame is a different picture
 
 
 @pytest.mark.parametrize("kwargs, message", [
