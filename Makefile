@@ -13,7 +13,7 @@ JOBS     ?= 2
 export NNBOOK_FIGURES := static
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test lab execute bench train-cnn clean help
+.PHONY: book test lab execute bench train-cnn clean help web-assets
 
 # Notebooks and tests multiply small matrices, which run fastest on one BLAS thread per process
 # (a second thread mostly waits for a busy core), and `make test` runs two processes at once.
@@ -36,11 +36,29 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
-book: $(STAMP)
+# The JavaScript the pages load (MathJax, require.js, the widget manager) comes from the npm
+# registry at the exact versions of package-lock.json and is served by the site from _vendor/.
+# Done again only when the lockfile or the copy script change. Without Node.js the book still
+# builds, with those three loaded from CDNs, and says so (book/_ext/web_assets.py).
+web-assets:
+	@if [ -f _vendor/VERSIONS ] && [ _vendor/VERSIONS -nt package-lock.json ] \
+	        && [ _vendor/VERSIONS -nt scripts/vendor_assets.sh ]; then :; \
+	elif ! command -v npm >/dev/null 2>&1; then \
+	    echo "*** Node.js/npm not found: the book is built with MathJax, require.js and the widget"; \
+	    echo "*** manager loaded from cdn.jsdelivr.net, so its pages need a network connection."; \
+	    echo "*** Install Node.js (with npm) and run make book again to serve them from the site."; \
+	elif npm ci --prefer-offline --no-audit --no-fund --ignore-scripts --loglevel=error; then \
+	    bash scripts/vendor_assets.sh; \
+	else \
+	    echo "*** npm ci failed (see above): the book is built with CDN copies of MathJax, require.js"; \
+	    echo "*** and the widget manager, so its pages need a network connection."; \
+	fi
+
+book: $(STAMP) web-assets
 	$(BIN)/jupyter-book build -W -n --keep-going .
 	@echo "Book built: file://$(CURDIR)/_build/html/index.html"
 
-test: $(STAMP)
+test: $(STAMP) web-assets
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval tests chapters
 
 lab: $(STAMP)
@@ -65,4 +83,4 @@ train-cnn: $(STAMP)
 	$(BIN)/python scripts/train_cnn.py deep
 
 clean:
-	rm -rf _build
+	rm -rf _build _vendor node_modules

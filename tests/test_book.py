@@ -41,8 +41,11 @@ def test_every_toc_page_is_built(site):
 
 def test_pages_load_nothing_from_the_network(site):
     for html in site[0].rglob("*.html"):
-        found = EXTERNAL.search(html.read_text(encoding="utf-8"))
+        text = html.read_text(encoding="utf-8")
+        found = EXTERNAL.search(text)
         assert found is None, f"{html.name} loads {found.group(0)!r}"
+        for cdn in ("cdn.jsdelivr.net", "unpkg.com", "cdnjs.cloudflare.com", "fonts.googleapis"):
+            assert cdn not in text, f"{html.name} mentions {cdn} (a CDN fallback, or thebe's script)"
     assert (site[0] / "_static" / "mathjax" / "tex-chtml-full.js").exists()
     assert "_static/mathjax/tex-chtml-full.js" in page(site, "book/intro")
 

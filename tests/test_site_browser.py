@@ -1,0 +1,232 @@
+"""The built web book in a real browser: every page, served on 127.0.0.1, opened in headless Chromium.
+
+For every page: no JavaScript console errors, no request to any host but 127.0.0.1, formulas
+rendered by MathJax (no raw TeX left in the visible text), and every static slider changes its
+picture when moved. A screenshot of each page goes to ``_build/screenshots/`` (CI keeps that folder
+as an artifact; set NNBOOK_SCREENSHOTS to put them elsewhere). A small fixture book with a stored
+ipywidgets slider checks that the widget manager served by the site renders widgets offline.
+
+Needs Debian's ``chromium`` (``.ci/run`` installs it). Without it these tests are skipped, and the
+skip message says so.
+"""
+import functools
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SCREENSHOTS = Path(os.environ.get("NNBOOK_SCREENSHOTS", ROOT / "_build" / "screenshots"))
+# The flags measured to work here as root in a container.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="SKIPPED the browser test of the built site: no Chromium found. Install Debian's "
+           "`chromium` package (as .ci/run does) to run it.")
+
+
+def build(source, out):
+    """Build a Jupyter Book exactly as `make book` does, into `out`; return the html folder."""
+    jb = Path(sys.executable).with_name("jupyter-book")
+    result = subprocess.run([str(jb), "build", "-W", "-n", "--keep-going", "--path-output", str(out),
+                             str(source)], capture_output=True, text=True, timeout=900)
+    log = result.stdout + result.stderr
+    problems = [line for line in log.splitlines() if "WARNING" in line or "ERROR" in line]
+    assert result.returncode == 0, "\n".join(problems) or log[-5000:]
+    return out / "_build" / "html"
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def serve():
+    """Serve folders on 127.0.0.1 (a free port each); yields a function folder -> base URL."""
+    servers = []
+
+    def start(folder):
+        handler = functools.partial(_QuietHandler, directory=str(folder))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_api.sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+            viewport={"width": 1200, "height": 900})
+        yield context
+        context.close()
+
+
+class PageVisit:
+    """Open one page, recording console errors, page errors and every request that leaves 127.0.0.1."""
+
+    def __init__(self, context, url):
+        self.errors, self.foreign = [], []
+        page = context.new_page()
+        page.on("console", lambda msg: msg.type == "error" and self.errors.append(msg.text))
+        page.on("pageerror", lambda exc: self.errors.append(f"uncaught: {exc}"))
+        page.on("response", lambda r: r.status >= 400 and self.errors.append(f"HTTP {r.status} {r.url}"))
+
+        def route(route_):
+            parts = urlsplit(route_.request.url)
+            if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname != "127.0.0.1":
+                self.foreign.append(route_.request.url)
+                route_.abort()
+            else:
+                route_.continue_()
+
+        page.route("**/*", route)
+        page.goto(url, wait_until="load")
+        # MathJax typesets after load; wait until it says it is done (pages without it: at once).
+        page.wait_for_function(
+            "() => !window.MathJax || (MathJax.startup && MathJax.startup.promise !== undefined)")
+        page.evaluate("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
+        self.page = page
+
+    def visible_prose(self):
+        """The page's text outside code, scripts and rendered math."""
+        return self.page.evaluate("""() => {
+            const body = document.body.cloneNode(true);
+            body.querySelectorAll('pre, code, script, style, mjx-container, .highlight, textarea')
+                .forEach(e => e.remove());
+            return body.textContent; }""")
+
+    def slider_report(self):
+        """For every static figure and each of its sliders: how many distinct pictures its positions show."""
+        return self.page.evaluate("""() => {
+            const out = [];
+            document.querySelectorAll('.nnbook-figure').forEach(fig => {
+                const img = fig.querySelector('img');
+                fig.querySelectorAll('input[type=range]').forEach((input, k) => {
+                    const start = input.value, seen = new Set();
+                    for (let v = Number(input.min); v <= Number(input.max); v++) {
+                        input.value = v; input.dispatchEvent(new Event('input'));
+                        seen.add(img.src);
+                    }
+                    input.value = start; input.dispatchEvent(new Event('input'));
+                    out.push({figure: fig.dataset.nnbookFigure, slider: k, pictures: seen.size,
+                              positions: Number(input.max) - Number(input.min) + 1});
+                });
+            });
+            return out; }""")
+
+    def screenshot(self, name):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(SCREENSHOTS / f"{name}.jpg"), full_page=True, type="jpeg",
+                             quality=70)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, serve):
+    html = build(ROOT, tmp_path_factory.mktemp("book"))
+    return html, serve(html)
+
+
+def site_pages(html):
+    pages = sorted(p.relative_to(html).as_posix() for p in html.rglob("*.html")
+                   if not p.relative_to(html).parts[0].startswith("_"))
+    assert "index.html" in pages and len(pages) > 5
+    pages.remove("index.html")      # a redirect to book/intro.html, tested on its own
+    return pages
+
+
+def test_every_page_in_a_browser(site, browser):
+    html, base = site
+    problems, checked_sliders, math_pages = [], 0, 0
+    for name in site_pages(html):
+        visit = PageVisit(browser, base + name)
+        label = name.removesuffix(".html").replace("/", "__")
+        visit.screenshot(label)
+        if visit.errors:
+            problems.append(f"{name}: console errors {visit.errors}")
+        if visit.foreign:
+            problems.append(f"{name}: requests to other hosts {visit.foreign}")
+        prose = visit.visible_prose()
+        for raw in ("\\(", "\\[", "$$"):
+            if raw in prose:
+                at = prose.index(raw)
+                problems.append(f"{name}: raw TeX {prose[max(0, at - 40):at + 40]!r}")
+        if visit.page.locator("mjx-container").count():
+            math_pages += 1
+        for slider in visit.slider_report():
+            checked_sliders += 1
+            if slider["pictures"] < 2:
+                problems.append(f"{name}: figure {slider['figure']} slider {slider['slider']} shows "
+                                f"the same picture at all {slider['positions']} positions")
+        visit.page.close()
+    assert problems == [], "\n".join(problems)
+    assert math_pages >= 3             # intro, notation and the chapters typeset formulas
+    assert checked_sliders >= len(list((ROOT / "chapters").glob("*.ipynb")))   # at least one per chapter
+
+
+def test_index_forwards_to_the_intro_and_launch_buttons_are_plain_links(site, browser):
+    html, base = site
+    visit = PageVisit(browser, base + "chapters/01_python_numpy.html")
+    links = visit.page.eval_on_selector_all(
+        "a[href*='mybinder.org'], a[href*='colab.research.google.com']", "els => els.map(e => e.href)")
+    assert any("mybinder.org/v2/gh/" in link and link.endswith("chapters/01_python_numpy.ipynb")
+               for link in links), links
+    assert any("colab.research.google.com/github/" in link for link in links), links
+    assert visit.foreign == []          # links, not loads: nothing was requested from them
+    visit.page.close()
+    visit = PageVisit(browser, base + "index.html")
+    visit.page.wait_for_url("**/book/intro.html")
+    visit.page.close()
+
+
+def test_stored_widgets_render_from_the_sites_own_widget_manager(tmp_path_factory, serve, browser):
+    """A fixture notebook holding an ipywidgets IntSlider's state, built with the book's settings."""
+    import yaml
+
+    book = tmp_path_factory.mktemp("widget-book")
+    (book / "chapters").mkdir()     # one folder down, like the chapters (relative paths matter)
+    shutil.copy(ROOT / "tests" / "fixtures" / "widget_book" / "widgets.ipynb", book / "chapters")
+    shutil.copytree(ROOT / "_vendor", book / "_vendor")
+    shutil.copy(ROOT / "package.json", book)
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    # the book's asset settings, exactly; nothing else (the fixture has no bibliography, no exercises)
+    keys = ("html_static_path", "mathjax_path", "nb_ipywidgets_js")
+    sphinx = {"local_extensions": {"nnbook_site": str(ROOT / "book" / "_ext")},
+              "config": {key: config["sphinx"]["config"][key] for key in keys}}
+    (book / "_config.yml").write_text(yaml.safe_dump({
+        "title": "widget fixture", "execute": {"execute_notebooks": "off"},
+        "parse": config["parse"], "sphinx": sphinx, "exclude_patterns": ["_build", "_vendor"]}),
+        encoding="utf-8")
+    (book / "_toc.yml").write_text("format: jb-book\nroot: chapters/widgets\n", encoding="utf-8")
+    html = build(book, book)
+    page_html = (html / "chapters" / "widgets.html").read_text(encoding="utf-8")
+    for script in ("nnbook-widgets-setup.js", "require/require.js", "widgets/embed-amd.js"):
+        assert f'src="../_static/{script}' in page_html, script
+
+    visit = PageVisit(browser, serve(html) + "chapters/widgets.html")
+    slider = visit.page.locator(".widget-slider, .jupyter-widgets.widget-slider").first
+    slider.wait_for(state="visible", timeout=20_000)
+    readout = visit.page.locator(".widget-readout").first
+    assert readout.inner_text().strip() == "3"
+    assert visit.page.locator("mjx-container").count() >= 2
+    visit.screenshot("fixture__widgets")
+    assert visit.errors == [] and visit.foreign == []
+    visit.page.close()
