@@ -161,17 +161,26 @@ class Adam(Optimizer):
         self.m = self._zeros()
         self.v = self._zeros()
         self.t = 0
+        self._scratch = self._zeros()    # room for intermediate results, so a step allocates nothing
 
     def step(self):
         self.t += 1
         correction1 = 1.0 - self.beta1 ** self.t
         correction2 = 1.0 - self.beta2 ** self.t
-        for p, m, v in zip(self.params, self.m, self.v):
+        for p, m, v, tmp in zip(self.params, self.m, self.v, self._scratch):
             g = self.gradient(p)
+            # The formulas above, written with in-place operations (out=..., *=, +=) so that no
+            # temporary arrays are created: for 430,000 weights that is several times faster.
             m *= self.beta1
-            m += (1.0 - self.beta1) * g
+            np.multiply(g, 1.0 - self.beta1, out=tmp)
+            m += tmp                                   # m = beta1 m + (1 - beta1) g
             v *= self.beta2
-            v += (1.0 - self.beta2) * g * g
-            m_hat = m / correction1
-            v_hat = v / correction2
-            p.data -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+            np.multiply(g, g, out=tmp)
+            tmp *= 1.0 - self.beta2
+            v += tmp                                   # v = beta2 v + (1 - beta2) g g
+            np.sqrt(v, out=tmp)
+            tmp *= 1.0 / math.sqrt(correction2)
+            tmp += self.eps                            # sqrt(v_hat) + eps
+            np.divide(m, tmp, out=tmp)
+            tmp *= self.lr / correction1               # lr m_hat / (sqrt(v_hat) + eps)
+            p.data -= tmp
