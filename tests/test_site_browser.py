@@ -197,6 +197,21 @@ def test_index_forwards_to_the_intro_and_launch_buttons_are_plain_links(site, br
     visit.page.close()
 
 
+def test_a_click_on_the_words_of_a_solution_title_opens_the_solution(site, browser):
+    html, base = site
+    visit = PageVisit(browser, base + "chapters/01_python_numpy.html")
+    solution = visit.page.locator(".toggle.solution").first
+    body = solution.locator("section, .section, p").last
+    assert not body.is_visible()
+    words = solution.locator(".admonition-title > *:not(.toggle-button)").first
+    words.scroll_into_view_if_needed()
+    box = words.bounding_box()           # click where the reader clicks: on the words
+    visit.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    body.wait_for(state="visible", timeout=5_000)
+    assert visit.errors == []
+    visit.page.close()
+
+
 def test_stored_widgets_render_from_the_sites_own_widget_manager(tmp_path_factory, serve, browser):
     """A fixture notebook holding an ipywidgets IntSlider's state, built with the book's settings."""
     import yaml

@@ -130,6 +130,7 @@ def setup(app):
     # Early (priority 100 < the default 500), so every other extension sees the final values.
     app.connect("config-inited", choose_assets, priority=100)
     app.connect("config-inited", add_static_files, priority=101)
+    app.add_css_file("nnbook.css")                # book/_ext/static/nnbook.css
     app.connect("config-inited", set_jupyterhub, priority=100)
     app.connect("config-inited", theme_defaults, priority=100)
     app.connect("html-page-context", drop_thebe_scripts, priority=900)   # after the themes add theirs

@@ -81,8 +81,8 @@ class CheckReport:
         n = len(self.results)
         lines = [f"Checking {self.name}: {n} case{'s' if n != 1 else ''}"]
         if self.not_written:
-            lines.append(f"  {self.name} is not written yet: replace `raise NotImplementedError` "
-                         "with your code and run this cell again.")
+            lines.append(f"  {self.name} is not written yet: replace `raise NotImplementedError`")
+            lines.append("  with your code and run this cell again.")
             return "\n".join(lines)
         for r in self.results:
             mark = "✓" if r.ok else "✗"
@@ -104,7 +104,9 @@ class CheckReport:
 def describe(value):
     """A short, readable description of a value for a failure message."""
     if isinstance(value, np.ndarray):
-        with np.printoptions(precision=4, suppress=True, threshold=20, edgeitems=3):
+        # 6 significant digits; NumPy switches to scientific notation when the values span many
+        # orders of magnitude, so 2.06e-09 is not shown as 0.
+        with np.printoptions(precision=6, threshold=20, edgeitems=3):
             text = np.array2string(value, separator=", ")
         text = " ".join(text.split())
         return f"array {text} (shape {value.shape}, dtype {value.dtype})"
