@@ -118,3 +118,16 @@ def test_strange_return_values_fail_cleanly(bad):
     report = run_checks(lambda x: bad, CASES, name="square")
     assert not report.passed
     assert "Traceback" not in str(report)
+
+
+def test_check_dtype_catches_an_upcast_and_booleans():
+    x32 = np.array([1.0, -2.0], dtype=np.float32)
+    cases = [Case("float32 stays float32", x32, expected=x32 * x32, check_dtype=True)]
+    assert run_checks(square, cases).passed
+    upcast = str(run_checks(lambda x: x.astype(np.float64) ** 2, cases, name="square"))
+    assert "expected dtype float32, got dtype float64" in upcast
+    booleans = [Case("numbers, not bools", x32, expected=(x32 > 0).astype(np.float32), check_dtype=True)]
+    assert "got dtype bool" in str(run_checks(lambda x: x > 0, booleans, name="positive"))
+    # without check_dtype the same values in another dtype pass
+    assert run_checks(lambda x: x.astype(np.float64) ** 2,
+                      [Case("any dtype", x32, expected=x32 * x32)]).passed

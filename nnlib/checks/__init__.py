@@ -38,10 +38,13 @@ class Case:
     ``Case(description, *args, expected=..., **kwargs)`` calls ``fn(*args, **kwargs)``. ``expected``
     is the exact value (arrays compared with ``rtol``/``atol``, shapes must match), or a callable
     ``expected(result) -> (ok, message)`` for results that are right in more than one way.
-    ``hint`` is printed under the line when the case fails.
+    ``hint`` is printed under the line when the case fails. ``check_dtype=True`` also requires an
+    array result to have the expected array's dtype (float32 in, float32 out: no silent upcast,
+    no booleans where numbers are wanted).
     """
 
-    def __init__(self, description, *args, expected, hint=None, rtol=1e-6, atol=1e-8, **kwargs):
+    def __init__(self, description, *args, expected, hint=None, rtol=1e-6, atol=1e-8,
+                 check_dtype=False, **kwargs):
         self.description = description
         self.args = args
         self.kwargs = kwargs
@@ -49,6 +52,7 @@ class Case:
         self.hint = hint
         self.rtol = rtol
         self.atol = atol
+        self.check_dtype = check_dtype
 
 
 class CaseResult:
@@ -135,6 +139,8 @@ def _compare(result, case):
         if result_arr.shape != expected_arr.shape:
             return False, (f"expected shape {expected_arr.shape}, got shape {result_arr.shape}\n"
                            f"expected {describe(expected_arr)}\ngot      {describe(result_arr)}")
+        if case.check_dtype and result_arr.dtype != expected_arr.dtype:
+            return False, f"expected dtype {expected_arr.dtype}, got dtype {result_arr.dtype}"
         if expected_arr.dtype.kind in "fc" or result_arr.dtype.kind in "fc":
             try:
                 ok = np.allclose(result_arr.astype(np.float64), expected_arr.astype(np.float64),

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..init import xavier
 from ..layers import Affine, Sequential, Sigmoid
-from . import Case, check_function, describe
+from . import Case, check_function
 
 __all__ = ["check_forward", "forward_cases", "reference_forward", "saitoh_params"]
 
@@ -71,23 +71,6 @@ def _random_params(sizes, rng, dtype):
     return params
 
 
-def _float32_result(expected):
-    """An expectation that also requires the result's dtype to be float32."""
-    def check(result):
-        if result is None:
-            return False, "got None: did you forget `return`?"
-        result = np.asarray(result)
-        if result.shape != expected.shape:
-            return False, f"expected shape {expected.shape}, got shape {result.shape}"
-        if result.dtype != np.float32:
-            return False, (f"expected a float32 result (the inputs and weights are float32), "
-                           f"got dtype {result.dtype}\nhint: {_FLOAT32_ADVICE}")
-        if not np.allclose(result.astype(np.float64), expected.astype(np.float64), rtol=1e-5, atol=1e-6):
-            return False, f"expected {describe(expected)}\ngot      {describe(result)}"
-        return True, ""
-    return check
-
-
 def forward_cases():
     """The cases of :func:`check_forward`, built from fixed seeds (no global random state)."""
     rng = np.random.default_rng(404)
@@ -110,7 +93,8 @@ def forward_cases():
         Case("other layer sizes [3, 5, 4, 2], a batch of 6 -> (6, 2)", x_other, other,
              expected=reference_forward(x_other, other), **exact, hint=_SIZES_HINT),
         Case("MNIST sizes [784, 50, 100, 10], 5 float32 images -> float32 (5, 10)", images, mnist,
-             expected=_float32_result(reference_forward(images, mnist))),
+             expected=reference_forward(images, mnist), check_dtype=True, rtol=1e-5, atol=1e-6,
+             hint=_FLOAT32_ADVICE),
     ]
 
 
