@@ -10,17 +10,15 @@ The module has two halves.
   keeps Saito's layout: one row per output pixel, one column per filter element, i.e. a matrix
   of shape ``(N*OH*OW, C*FH*FW)``. A convolution is then ``im2col(x) @ W.reshape(FN, -1).T``.
 * The *layers*: :class:`Convolution` and :class:`Pooling`. They compute exactly the same thing,
-  but the convolution stores its columns *transposed* and in the order ``(C, FH, FW, N, OH, R)``
-  (see :class:`Convolution` for why, and what ``R`` is); this makes them several times faster
-  than the textbook layout on a CPU, because almost all of the time of a NumPy convolution goes
-  into moving data around, not into the matrix product.
+  but keep their arrays *channels last* in memory (the C numbers of one pixel side by side) and
+  hand them on that way, still shaped (N, C, H, W) (see :class:`Convolution` for why); this makes
+  them several times faster than the textbook layout on a CPU, because almost all of the time of a
+  NumPy convolution goes into moving data around, not into the matrix product.
 
 Neither half loops over pixels or images in Python: the only Python loops run over the ``FH*FW``
 positions inside a filter (a handful of large array operations), and, in ``Convolution``, over
 blocks of images that fit in the processor's cache.
 """
-import os
-from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
 import numpy as np
@@ -28,6 +26,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from . import init as initializers
 from .layers import Layer, Parameter
+from .parallel import default_workers, in_parts
 
 __all__ = ["conv_output_size", "im2col", "col2im", "Convolution", "Pooling"]
 
@@ -35,54 +34,6 @@ __all__ = ["conv_output_size", "im2col", "col2im", "Convolution", "Pooling"]
 # ----------------------------------------------------------------------------------------------
 # Small helpers
 # ----------------------------------------------------------------------------------------------
-
-_HELPER = {}     # process id -> the helper thread pool of that process (see _helper_threads)
-
-
-def _default_workers():
-    """Threads per convolution call: ``$NNLIB_WORKERS`` if set; otherwise 2 when NumPy's BLAS
-    was told to use one thread (``OPENBLAS_NUM_THREADS=1``) and there are two cores, else 1.
-
-    Two ways to use two cores: let OpenBLAS split each matrix product (the default), or run
-    OpenBLAS on one thread and split the batch between two threads of our own, which also
-    parallelises the copying around the products and copes better with a busy machine.
-    Mixing both would start four threads on two cores.
-    """
-    explicit = os.environ.get("NNLIB_WORKERS")
-    if explicit:
-        if explicit not in ("1", "2"):
-            raise ValueError(f"NNLIB_WORKERS must be 1 or 2, got {explicit!r}")
-        return int(explicit)
-    blas = next((os.environ[name] for name in ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS",
-                                               "OMP_NUM_THREADS") if os.environ.get(name)), None)
-    return 2 if blas == "1" and (os.cpu_count() or 1) >= 2 else 1
-
-
-def _helper_threads():
-    """The one helper thread that works on the second half of a batch, made on first use.
-
-    (Kept per process id: a process forked from this one does not inherit the thread.)
-    """
-    pid = os.getpid()
-    if pid not in _HELPER:
-        _HELPER.clear()
-        _HELPER[pid] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnlib-conv")
-    return _HELPER[pid]
-
-
-def _in_parts(work, n, parts):
-    """Run ``work(lo, hi, part)`` on ``parts`` consecutive slices lo:hi of range(n); return the results.
-
-    With two parts, the second half runs on the helper thread while this thread does the first.
-    NumPy's copies, element-wise operations and matrix products let go of Python's global lock,
-    so the two halves really run at the same time on two cores.
-    """
-    if parts <= 1 or n < 2:
-        return [work(0, n, 0)]
-    bounds = [n * k // parts for k in range(parts + 1)]
-    futures = [_helper_threads().submit(work, bounds[k], bounds[k + 1], k) for k in range(1, parts)]
-    return [work(bounds[0], bounds[1], 0)] + [f.result() for f in futures]
-
 
 def _pair(value, what):
     """Turn ``3`` into ``(3, 3)`` and check that ``(3, 5)`` holds two positive integers."""
@@ -116,18 +67,22 @@ def _check_images(x, layer, channels=None, dtype=None):
                          "convert with x.astype(np.float32)")
 
 
-def _padded(x, pad, fill=0.0):
-    """A copy of the NCHW array ``x`` with ``pad`` rows/columns of ``fill`` all around (x itself
-    if ``pad`` is 0).
+def _padded(x, pad, fill=0.0, axes=(2, 3)):
+    """A copy of ``x`` with ``pad`` rows/columns of ``fill`` all around along the two image
+    ``axes`` (x itself if ``pad`` is 0): (2, 3) for NCHW arrays, (1, 2) for channels-last ones.
 
-    (The same as ``np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), constant_values=fill)``,
-    written out because it is simple and several times faster.)
+    (The same as ``np.pad(x, widths, constant_values=fill)``, written out because it is simple
+    and several times faster.)
     """
     if pad == 0:
         return x
-    N, C, H, W = x.shape
-    out = np.full((N, C, H + 2 * pad, W + 2 * pad), fill, dtype=x.dtype)
-    out[:, :, pad:pad + H, pad:pad + W] = x
+    shape = list(x.shape)
+    interior = [slice(None)] * x.ndim
+    for axis in axes:
+        interior[axis] = slice(pad, pad + shape[axis])
+        shape[axis] += 2 * pad
+    out = np.full(shape, fill, dtype=x.dtype)
+    out[tuple(interior)] = x
     return out
 
 
@@ -273,38 +228,38 @@ class Convolution(Layer):
     ``backward(dout, input_grad=False)`` fills the gradients of ``W`` and ``b`` but skips
     dL/dx and returns None (used for the first layer of a network, see :mod:`nnlib.layers`).
 
-    How it computes (the layout)
-    ----------------------------
-    The textbook :func:`im2col` builds a matrix with one row per output pixel. This layer builds
-    the *transpose* of that matrix, ``cols``, with one row per filter element ``(c, i, j)`` and
-    one column per output pixel ``(n, oh, ow)``; the convolution of a block of images is then
-    one matrix product of ``W.reshape(FN, -1)`` with ``cols``. The padded images are kept in a
-    buffer of shape ``(C, N, Hp*Wp + extra)`` (``Hp = H + 2*pad``, channels first), so that the
-    rows of ``cols`` for one filter position ``(i, j)`` are filled by a single slice copy that
-    reads and writes long contiguous runs, for all channels and images at once.
+    How it computes (channels last)
+    -------------------------------
+    The layer computes exactly what ``im2col(x) @ W.reshape(FN, -1).T`` computes, but it keeps
+    the numbers in a different order in memory: *channels last*. An array of shape (N, C, H, W)
+    can be stored with the C values of one pixel next to each other (the memory order of an
+    (N, H, W, C) array); NumPy's ``a.transpose(0, 3, 1, 2)`` of an (N, H, W, C) array is such an
+    NCHW array, with no copying. This layer returns its output that way, and the layers after
+    it (ReLU, Pooling, the next Convolution) keep it, so the data never has to be transposed
+    between layers. (PyTorch calls this the ``channels_last`` memory format.) Any NCHW array is
+    accepted as input; one stored the ordinary way is simply read in a different order.
 
-    For stride 1 there is one more trick: instead of ``OW`` columns per output row we compute
-    ``R = Wp`` columns. Then the values that filter position ``(i, j)`` meets in image ``n`` are
-    the *contiguous* run ``xpad[c, n, i*Wp + j : i*Wp + j + OH*Wp]``, and the last ``Wp - OW``
-    columns of each output row are junk (windows that wrap around the edge of the image), which
-    we drop. That wastes ``Wp/OW - 1`` of the multiply-adds (7 % on a padded 28x28 image) but
-    saves more time in copying. For stride > 1, ``R = OW`` and each patch row is a strided slice.
+    Why it is faster: with channels last, the patch under one output pixel is FH runs of FW*C
+    numbers that sit next to each other in memory, so the column matrix -- one row per output
+    pixel, one column per filter element ``(i, j, c)``, Saito's layout with the filter elements
+    in a different order -- is filled by long copies, and the matrix product ``cols @ W2``
+    (``W2`` holds the filters as columns) writes its (pixels, FN) result directly in the
+    output's memory order.
 
     The images are processed in blocks of a few, so that the column matrix of a block (about
     ``block_bytes``) stays in the processor's cache between being written and being multiplied;
     the backward pass rebuilds the columns of each block instead of storing them all. With
-    ``workers = 2`` the two halves of a batch run on two threads (see :func:`_default_workers`).
-    The matrix products are written in whichever orientation BLAS runs fastest (for example
-    ``cols.T @ W2.T`` instead of ``(W2 @ cols).T``); the numbers are the same. For stride 1 the
-    gradient with respect to the input is computed as a convolution too (see :meth:`backward`).
+    ``workers = 2`` the two halves of a batch run on two threads (see :func:`nnlib.parallel.default_workers`).
+    For stride 1 the gradient with respect to the input is computed as a convolution too (see
+    :meth:`backward`).
     """
 
     can_skip_input_grad = True
 
     #: Size in bytes of the column matrix of one block of images (see the class docstring).
     block_bytes = 4 * 2**20
-    #: How many threads share the work of one call (1 or 2; see :func:`_default_workers`).
-    workers = _default_workers()
+    #: How many threads share the work of one call (1 or 2; see :func:`nnlib.parallel.default_workers`).
+    workers = default_workers()
 
     def __init__(self, in_channels, out_channels, kernel_size, rng, *, stride=1, pad=0,
                  init="he", bias_std=0.0, dtype=np.float32):
@@ -362,19 +317,20 @@ class Convolution(Layer):
         FN, _, FH, FW = self.W.data.shape
         s, p = self.stride, self.pad
         OH, OW = conv_output_size(H, FH, s, p), conv_output_size(W, FW, s, p)
-        Hp, Wp = H + 2 * p, W + 2 * p
-        R = Wp if s == 1 else OW                      # columns computed per output row
-        K = C * FH * FW                               # rows of the column matrix
-        # dL/dx as a convolution of dL/dy (see backward): dy padded to Hq x Wq. Only for stride 1,
-        # and only when its columns (FN*FH*FW rows) are no bigger than the input's (C*FH*FW
-        # rows); with more filters than channels, col2im moves less data (measured: a tie at
-        # FN = 2C, col2im far ahead for SimpleConvNet's FN = 30C).
-        transposed = s == 1 and p <= min(FH, FW) - 1 and FN <= C
-        Hq, Wq = H + FH - 1, W + FW - 1
-        block = max(1, min(N, self.block_bytes // (K * OH * R * self.dtype.itemsize)))
-        return SimpleNamespace(N=N, C=C, H=H, W=W, FN=FN, FH=FH, FW=FW, OH=OH, OW=OW, Hp=Hp,
-                               Wp=Wp, R=R, K=K, transposed=transposed, Hq=Hq, Wq=Wq,
-                               block=int(block))
+        K = FH * FW * C                               # columns of the column matrix
+        # dL/dx as a convolution of dL/dy (see backward): only for stride 1 and padding that
+        # leaves dy's own padding FH-1-p non-negative, and only when its columns (FH*FW*FN per
+        # input pixel) are not much bigger than the input's; with many more filters than
+        # channels (SimpleConvNet: 30 filters, 1 channel), col2im moves less data.
+        transposed = s == 1 and p <= min(FH, FW) - 1 and FN <= self.transposed_ratio * C
+        per_image = max(K * OH * OW, FH * FW * FN * H * W if transposed else 0)
+        block = max(1, min(N, self.block_bytes // (per_image * self.dtype.itemsize)))
+        return SimpleNamespace(N=N, C=C, H=H, W=W, FN=FN, FH=FH, FW=FW, OH=OH, OW=OW, K=K,
+                               transposed=transposed, block=int(block))
+
+    #: Use the transposed convolution for dL/dx while FN <= transposed_ratio * C (measured: at
+    #: FN = 2C, as in DeepConvNet's 16 -> 32 and 32 -> 64 layers, it is still the faster way).
+    transposed_ratio = 2
 
     def _buffer(self, name, shape, zero=False):
         """An array of ``shape`` kept between calls (allocating tens of MB every time is slow);
@@ -395,8 +351,8 @@ class Convolution(Layer):
         return buf[:size].reshape(shape)
 
     def _in_parts(self, work, g):
-        """Split the batch between ``workers`` threads (only if it has more than one block)."""
-        return _in_parts(work, g.N, min(self.workers, -(-g.N // g.block)))
+        """Split the batch between ``workers`` threads."""
+        return in_parts(work, g.N, self.workers)
 
     def _blocks(self, lo, hi, g):
         """Split the images lo:hi into blocks of at most ``g.block`` images."""
@@ -404,94 +360,76 @@ class Convolution(Layer):
 
     # -- im2col and col2im in this layer's layout ------------------------------------------------
 
-    def _padded_buffer(self, name, shape, pad_h, pad_w, extra):
-        """A zero-bordered buffer (C, N, Hb*Wb + extra) for images of ``shape`` (N, C, h, w),
-        channels first, with ``pad_h``/``pad_w`` zero rows/columns around each image; returns
-        the buffer and a (C, N, h, w) view of where the images go. (Only the interior is ever
-        written, so the border stays zero from one call to the next.)"""
-        N, C, h, w = shape
-        Hb, Wb = h + 2 * pad_h, w + 2 * pad_w
-        buf = self._buffer(name, (C, N, Hb * Wb + extra), zero=True)
-        interior = buf[:, :, :Hb * Wb].reshape(C, N, Hb, Wb)[:, :, pad_h:pad_h + h, pad_w:pad_w + w]
-        return buf, interior
+    def _padded_buffer(self, name, shape, pad_h, pad_w):
+        """A zero-bordered channels-last buffer (N, h + 2*pad_h, w + 2*pad_w, C) for images of
+        ``shape`` (N, h, w, C); returns the buffer and an (N, h, w, C) view of where the images
+        go. (Only the interior is ever written, so the border stays zero from call to call.)"""
+        N, h, w, C = shape
+        buf = self._buffer(name, (N, h + 2 * pad_h, w + 2 * pad_w, C), zero=True)
+        return buf, buf[:, pad_h:pad_h + h, pad_w:pad_w + w]
 
-    def _columns(self, name, padded, width, out_h, out_w, stride, FH, FW, lo, hi):
-        """The column matrix (C*FH*FW, n*out_h*out_w) of images lo:hi of a padded buffer.
+    def _columns(self, name, padded, FH, FW, stride, out_h, out_w, lo, hi):
+        """The column matrix (n*out_h*out_w, FH*FW*C) of images lo:hi of a padded channels-last
+        buffer (N, Hp, Wp, C): row ``(n, oh, ow)``, column ``(i, j, c)`` holds
+        ``padded[n, oh*stride + i, ow*stride + j, c]``.
 
-        ``padded`` has shape (C, N, ...) and holds each image as rows of ``width`` values. Row
-        ``(c, i, j)``, column ``(n, oh, ow)`` of the result is
-        ``padded[c, n, (oh*stride + i)*width + ow*stride + j]``. One read-only ``as_strided`` view
-        shows all those values at once, as (C, FH, FW, n, out_h, out_w) -- a step of one filter row
-        is ``width`` values, one filter column 1 value, one output row ``stride*width`` values, one
-        output column ``stride`` values -- and a single copy fills the scratch buffer.
+        ``sliding_window_view`` shows every FH x FW window without copying; keeping every
+        stride-th one and putting the axes in the order wanted gives the patches, and one copy
+        fills a scratch buffer with them. Copies are fast when they read long runs of
+        neighbouring numbers, so the buffer is laid out in one of two ways:
+
+        * ``(n, out_h, out_w, FH, FW, C)``, read in runs of FW*C numbers (one row of a patch),
+          when there are many channels;
+        * ``(FH, FW, C, n, out_h, out_w)``, read in runs of out_w numbers (one row of output
+          pixels), when FW*C is shorter than that -- e.g. the first layer, C = 1. The result is
+          then the transpose of that buffer, a view; the matrix products accept either.
         """
-        C, n = padded.shape[0], hi - lo
-        cols = self._scratch(name, (C, FH, FW, n, out_h, out_w))
-        step = padded.itemsize
-        sC, sN = padded.strides[:2]
-        patches = np.lib.stride_tricks.as_strided(
-            padded[:, lo:hi], shape=cols.shape, writeable=False,
-            strides=(sC, width * step, step, sN, stride * width * step, stride * step))
-        np.copyto(cols, patches)
-        return cols.reshape(C * FH * FW, n * out_h * out_w)
-
-    def _patch(self, xpad, g, i, j, lo, hi):
-        """Where filter position (i, j) reads, for images lo:hi: a writable (C, n, OH, R) view
-        into a padded buffer shaped like the forward pass's."""
-        if self.stride == 1:       # R = Wp: a contiguous run of OH*Wp values (junk columns wrap)
-            start = i * g.Wp + j
-            return xpad[:, lo:hi, start:start + g.OH * g.Wp].reshape(g.C, hi - lo, g.OH, g.Wp)
-        images = xpad[:, lo:hi, :g.Hp * g.Wp].reshape(g.C, hi - lo, g.Hp, g.Wp)
-        return images[:, :, _window_slice(i, self.stride, g.OH), _window_slice(j, self.stride, g.R)]
-
-    def _add_columns(self, dxpad, dcols, g, lo, hi):
-        """col2im: add each entry of dcols (K, (hi-lo)*OH*R) to the pixel its column came from.
-
-        One slice-add per filter position (i, j); within one position no two columns touch the
-        same pixel, so a plain ``+=`` is right."""
-        dcols = dcols.reshape(g.C, g.FH, g.FW, hi - lo, g.OH, g.R)
-        for i in range(g.FH):
-            for j in range(g.FW):
-                self._patch(dxpad, g, i, j, lo, hi)[...] += dcols[:, i, j]
+        C = padded.shape[3]
+        windows = sliding_window_view(padded[lo:hi], (FH, FW), axis=(1, 2))  # (n, ., ., C, FH, FW)
+        windows = windows[:, ::stride, ::stride][:, :out_h, :out_w]          # (n, oh, ow, C, FH, FW)
+        if FW * C >= out_w:
+            cols = self._scratch(name, windows.shape[:3] + (FH, FW, C))
+            np.copyto(cols, windows.transpose(0, 1, 2, 4, 5, 3))
+            return cols.reshape(-1, FH * FW * C)
+        cols = self._scratch(name, (FH, FW, C) + windows.shape[:3])
+        np.copyto(cols, windows.transpose(4, 5, 3, 0, 1, 2))
+        return cols.reshape(FH * FW * C, -1).T
 
     # -- forward and backward -------------------------------------------------------------------
 
     def forward(self, x, training=False):
-        """(N, C, H, W) -> (N, FN, OH, OW)."""
+        """(N, C, H, W) -> (N, FN, OH, OW), returned channels last (see the class docstring)."""
         _check_images(x, "Convolution", channels=self.W.data.shape[1], dtype=self.dtype)
         g = self._geometry(x.shape)
-        # xpad[c, n, (h+p)*Wp + w+p] = x[n, c, h, w], zeros around; the FW extra values at the end
-        # keep the junk windows of the stride-1 trick in bounds.
-        xpad, interior = self._padded_buffer("xpad", x.shape, self.pad, self.pad, g.FW)
-        W2_T = self.W.data.reshape(g.FN, g.K).T
-        bias = self.b.data.reshape(1, g.FN, 1, 1)
-        out = np.empty((g.N, g.FN, g.OH, g.OW), dtype=self.dtype)
+        p = self.pad
+        xpad, interior = self._padded_buffer("xpad", (g.N, g.H, g.W, g.C), p, p)
+        # The filters as the columns of a (FH*FW*C, FN) matrix, rows in the order (i, j, c).
+        W2 = self.W.data.transpose(2, 3, 1, 0).reshape(g.K, g.FN)
+        out = np.empty((g.N, g.OH, g.OW, g.FN), dtype=self.dtype)     # channels last
 
         def work(lo, hi, part):
-            interior[:, lo:hi] = x[lo:hi].transpose(1, 0, 2, 3)
+            interior[lo:hi] = x[lo:hi].transpose(0, 2, 3, 1)
             for start, stop in self._blocks(lo, hi, g):
-                cols = self._columns(f"cols{part}", xpad, g.Wp, g.OH, g.R, self.stride,
-                                     g.FH, g.FW, start, stop)
-                # y = W2 @ cols, computed as (cols.T @ W2.T).T: the same numbers, but BLAS is
-                # faster with the long dimension (n*OH*R) on the outside when FN is small.
-                y = cols.T @ W2_T                                             # (n*OH*R, FN)
-                y = y.reshape(stop - start, g.OH, g.R, g.FN)[:, :, :g.OW]    # drop junk columns
-                np.add(y.transpose(0, 3, 1, 2), bias, out=out[start:stop])
+                cols = self._columns(f"cols{part}", xpad, g.FH, g.FW, self.stride, g.OH, g.OW,
+                                     start, stop)
+                y = out[start:stop].reshape(-1, g.FN)                 # a view: written in place
+                np.matmul(cols, W2, out=y)
+                y += self.b.data
 
         self._in_parts(work, g)
         self._cache = g
-        return out
+        return out.transpose(0, 3, 1, 2)
 
     def backward(self, dout, input_grad=True):
         """dL/d(out) (N, FN, OH, OW) -> dL/dx (N, C, H, W); fills ``W.grad`` and ``b.grad``.
 
-        ``db`` sums dy over images and pixels; ``dW = dy @ cols.T`` (the columns are rebuilt block
-        by block, not stored). For ``dx`` the textbook way is ``col2im(W2.T @ dy)``, used here for
-        stride > 1. For stride 1 there is a neater way: each input pixel collects ``W[f, c, i, j]
-        * dy[f, h+p-i, w+p-j]`` from every output it touched, which is itself a convolution --
-        of dy, padded by FH-1-p, with the filters flipped (``W[:, :, ::-1, ::-1]``) and the roles
-        of C and FN swapped. So dx comes from the same column gathering and one matrix product,
-        with no scattered additions.
+        ``db`` sums dy over images and pixels; ``dW = cols.T @ dy`` (the columns are rebuilt
+        block by block, not stored). For ``dx`` the textbook way is ``col2im(dy @ W2.T)``, used
+        here for stride > 1. For stride 1 there is a neater way: each input pixel collects
+        ``W[f, c, i, j] * dy[f, h+p-i, w+p-j]`` from every output it touched, which is itself a
+        convolution -- of dy, padded by FH-1-p, with the filters flipped (``W[:, :, ::-1, ::-1]``)
+        and the roles of C and FN swapped. So dx comes from the same column gathering and one
+        matrix product, with no scattered additions.
         """
         if self._cache is None:
             raise RuntimeError("Convolution.backward called before forward")
@@ -503,57 +441,58 @@ class Convolution(Layer):
             raise ValueError(f"Convolution.backward expected {self.dtype.name} gradients, "
                              f"got {dout.dtype.name}")
         xpad = self._buffers["xpad"]
+        dy = dout.transpose(0, 2, 3, 1)                  # (N, OH, OW, FN): channels last again
         transposed = input_grad and g.transposed
         if transposed:
-            # Flipped filters with C and FN swapped, as a (FN*FH*FW, C) matrix.
-            flipped_T = self.W.data[:, :, ::-1, ::-1].transpose(0, 2, 3, 1).reshape(-1, g.C)
-            dypad, dy_interior = self._padded_buffer("dypad", dout.shape, g.FH - 1 - self.pad,
-                                                     g.FW - 1 - self.pad, g.FW)
-            dx = np.empty((g.N, g.C, g.H, g.W), dtype=self.dtype)
+            # Flipped filters with C and FN swapped, as a (FH*FW*FN, C) matrix, rows (i, j, f).
+            flipped = self.W.data[:, :, ::-1, ::-1].transpose(2, 3, 0, 1).reshape(-1, g.C)
+            dypad, dy_interior = self._padded_buffer("dypad", dy.shape, g.FH - 1 - self.pad,
+                                                     g.FW - 1 - self.pad)
+            dx = np.empty((g.N, g.H, g.W, g.C), dtype=self.dtype)
         elif input_grad:
-            W2_T = np.ascontiguousarray(self.W.data.reshape(g.FN, g.K).T)
+            W2_T = self.W.data.transpose(0, 2, 3, 1).reshape(g.FN, g.K)   # (FN, K), (i, j, c)
             dxpad = self._buffer("dxpad", xpad.shape)
-            dxpad[...] = 0
 
         def work(lo, hi, part):
-            dW_T = np.zeros((g.K, g.FN), dtype=self.dtype)   # dW transposed (see below)
+            dW = np.zeros((g.K, g.FN), dtype=self.dtype)    # rows (i, j, c), like W2 in forward
             db = np.zeros(g.FN, dtype=self.dtype)
             if transposed:
-                dy_interior[:, lo:hi] = dout[lo:hi].transpose(1, 0, 2, 3)
+                dy_interior[lo:hi] = dy[lo:hi]
+            elif input_grad:
+                dxpad[lo:hi] = 0
             for start, stop in self._blocks(lo, hi, g):
-                n = stop - start
-                # dL/dy in the layout of the forward product, (FN, n, OH, R), junk columns zero.
-                dy = self._scratch(f"dy{part}", (g.FN, n, g.OH, g.R))
-                dy[:, :, :, :g.OW] = dout[start:stop].transpose(1, 0, 2, 3)
-                dy[:, :, :, g.OW:] = 0
-                dy = dy.reshape(g.FN, n * g.OH * g.R)
-                db += dy.sum(axis=1)
-                cols = self._columns(f"cols{part}", xpad, g.Wp, g.OH, g.R, self.stride,
-                                     g.FH, g.FW, start, stop)
-                # dW = dy @ cols.T, computed as (cols @ dy.T).T: the same numbers, but BLAS is
-                # faster this way round (the long dimension n*OH*R is the inner one of both).
-                dW_T += cols @ dy.T
+                dy2 = np.ascontiguousarray(dy[start:stop]).reshape(-1, g.FN)   # (pixels, FN)
+                db += dy2.sum(axis=0)
+                cols = self._columns(f"cols{part}", xpad, g.FH, g.FW, self.stride, g.OH, g.OW,
+                                     start, stop)
+                dW += cols.T @ dy2
                 if transposed:
-                    dcols = self._columns(f"cols{part}", dypad, g.Wq, g.H, g.Wq, 1,
-                                          g.FH, g.FW, start, stop)
-                    d = (dcols.T @ flipped_T).reshape(n, g.H, g.Wq, g.C)[:, :, :g.W]
-                    dx[start:stop] = d.transpose(0, 3, 1, 2)
+                    dcols = self._columns(f"cols{part}", dypad, g.FH, g.FW, 1, g.H, g.W,
+                                          start, stop)
+                    np.matmul(dcols, flipped, out=dx[start:stop].reshape(-1, g.C))
                 elif input_grad:
-                    dcols = self._scratch(f"dcols{part}", (g.K, n * g.OH * g.R))
-                    np.matmul(W2_T, dy, out=dcols)
-                    self._add_columns(dxpad, dcols, g, start, stop)
-            return dW_T, db
+                    # col2im: each entry of dcols goes back to the pixel its column came from.
+                    # One slice-add per filter position (i, j); within one position no two
+                    # output pixels touch the same input pixel, so a plain += is right.
+                    dcols = self._scratch(f"dcols{part}", (stop - start, g.OH, g.OW, g.FH, g.FW, g.C))
+                    np.matmul(dy2, W2_T, out=dcols.reshape(-1, g.K))
+                    for i in range(g.FH):
+                        rows = _window_slice(i, self.stride, g.OH)
+                        for j in range(g.FW):
+                            cols_j = _window_slice(j, self.stride, g.OW)
+                            dxpad[start:stop, rows, cols_j] += dcols[:, :, :, i, j]
+            return dW, db
 
         sums = self._in_parts(work, g)
-        self.W.grad = sum(dW_T for dW_T, _ in sums).T.reshape(self.W.data.shape)
+        dW = sum(dW for dW, _ in sums).reshape(g.FH, g.FW, g.C, g.FN).transpose(3, 2, 0, 1)
+        self.W.grad = np.ascontiguousarray(dW)
         self.b.grad = sum(db for _, db in sums)
         if not input_grad:
             return None
-        if transposed:
-            return dx
-        interior = dxpad[:, :, :g.Hp * g.Wp].reshape(g.C, g.N, g.Hp, g.Wp)
-        p = self.pad
-        return interior[:, :, p:p + g.H, p:p + g.W].transpose(1, 0, 2, 3).copy()
+        if not transposed:
+            p = self.pad
+            dx = dxpad[:, p:p + g.H, p:p + g.W].copy()
+        return dx.transpose(0, 3, 1, 2)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -577,6 +516,8 @@ class Pooling(Layer):
     compares whole strided slices of the batch -- never a loop over pixels, and never the slow
     ``argmax`` along a short axis. Each pass remembers, for every output, which offset won
     (ties go to the first), and the backward pass sends the gradient back along those choices.
+    Like :class:`Convolution`, it works on the channels-last view of its input and returns its
+    output (and dx) channels last, still shaped (N, C, ...).
     """
 
     def __init__(self, pool_h, pool_w=None, *, stride=None, pad=0, mode="max", dtype=np.float32):
@@ -599,46 +540,47 @@ class Pooling(Layer):
         return (f"Pooling({self.pool_h}, {self.pool_w}, stride={self.stride}, pad={self.pad}, "
                 f"mode={self.mode!r})")
 
-    #: How many threads share the work of one call (1 or 2; see :func:`_default_workers`).
-    workers = _default_workers()
+    #: How many threads share the work of one call (1 or 2; see :func:`nnlib.parallel.default_workers`).
+    workers = default_workers()
 
     def _parts(self, x):
         """Threads to use: two only for batches big enough to be worth it."""
         return self.workers if x.size >= 2**18 else 1
 
     def forward(self, x, training=False):
-        """(N, C, H, W) -> (N, C, OH, OW)."""
+        """(N, C, H, W) -> (N, C, OH, OW), returned channels last (see :class:`Convolution`)."""
         _check_images(x, "Pooling", dtype=self.dtype)
         N, C, H, W = x.shape
         s, p = self.stride, self.pad
         OH = conv_output_size(H, self.pool_h, s, p)
         OW = conv_output_size(W, self.pool_w, s, p)
+        xl = x.transpose(0, 2, 3, 1)                # (N, H, W, C): a view, no copy
+        out = np.empty((N, OH, OW, C), dtype=self.dtype)
         if self.mode == "avg":
-            xp = _padded(x, p)
-            out = np.zeros((N, C, OH, OW), dtype=self.dtype)
+            xp = _padded(xl, p, axes=(1, 2))
+            out[...] = 0
             for i in range(self.pool_h):
                 for j in range(self.pool_w):
-                    out += xp[:, :, _window_slice(i, s, OH), _window_slice(j, s, OW)]
+                    out += xp[:, _window_slice(i, s, OH), _window_slice(j, s, OW)]
             out /= self.dtype.type(self.pool_h * self.pool_w)
             self._cache = (x.shape, OH, OW)
-            return out
-        out = np.empty((N, C, OH, OW), dtype=self.dtype)
-        row_arg = np.empty((N, C, OH, W + 2 * p), dtype=np.int8)
-        col_arg = np.empty((N, C, OH, OW), dtype=np.int8)
+            return out.transpose(0, 3, 1, 2)
+        row_arg = np.empty((N, OH, W + 2 * p, C), dtype=np.int8)
+        col_arg = np.empty((N, OH, OW, C), dtype=np.int8)
 
         def work(lo, hi, part):                       # images lo:hi
-            xp = _padded(x[lo:hi], p, fill=-np.inf)
+            xp = _padded(xl[lo:hi], p, fill=-np.inf, axes=(1, 2))
             # Pass 1: for each output row and each input column, the maximum over the window rows.
-            rows = [xp[:, :, _window_slice(i, s, OH), :] for i in range(self.pool_h)]
+            rows = [xp[:, _window_slice(i, s, OH)] for i in range(self.pool_h)]
             row_max = np.empty(row_arg[lo:hi].shape, dtype=self.dtype)
             self._running_max(rows, row_max, row_arg[lo:hi])
             # Pass 2: the maximum of those over the window columns.
-            cols = [row_max[..., _window_slice(j, s, OW)] for j in range(self.pool_w)]
+            cols = [row_max[:, :, _window_slice(j, s, OW)] for j in range(self.pool_w)]
             self._running_max(cols, out[lo:hi], col_arg[lo:hi])
 
-        _in_parts(work, N, self._parts(x))
+        in_parts(work, N, self._parts(x))
         self._cache = (x.shape, OH, OW, row_arg, col_arg)
-        return out
+        return out.transpose(0, 3, 1, 2)
 
     @staticmethod
     def _running_max(candidates, best, arg):
@@ -660,7 +602,7 @@ class Pooling(Layer):
             np.maximum(arg, larger.view(np.int8) * np.int8(k), out=arg)
 
     def backward(self, dout):
-        """dL/d(out) (N, C, OH, OW) -> dL/dx (N, C, H, W)."""
+        """dL/d(out) (N, C, OH, OW) -> dL/dx (N, C, H, W), returned channels last."""
         if self._cache is None:
             raise RuntimeError("Pooling.backward called before forward")
         (N, C, H, W), OH, OW = self._cache[:3]
@@ -672,32 +614,34 @@ class Pooling(Layer):
                              f"{getattr(dout, 'shape', '')}")
         s, p = self.stride, self.pad
         Hp, Wp = H + 2 * p, W + 2 * p
+        dy = dout.transpose(0, 2, 3, 1)               # (N, OH, OW, C)
         if self.mode == "avg":
-            dxp = np.zeros((N, C, Hp, Wp), dtype=self.dtype)
-            share = dout / self.dtype.type(self.pool_h * self.pool_w)
+            dxp = np.zeros((N, Hp, Wp, C), dtype=self.dtype)
+            share = dy / self.dtype.type(self.pool_h * self.pool_w)
             for i in range(self.pool_h):
                 for j in range(self.pool_w):
-                    dxp[:, :, _window_slice(i, s, OH), _window_slice(j, s, OW)] += share
-            return dxp[:, :, p:p + H, p:p + W].copy()
+                    dxp[:, _window_slice(i, s, OH), _window_slice(j, s, OW)] += share
+            return dxp[:, p:p + H, p:p + W].copy().transpose(0, 3, 1, 2)
         row_arg, col_arg = self._cache[3:]
         # When the windows tile the image exactly, every element is written once: no need to zero.
         tiles_w = s == self.pool_w and OW * s == Wp
         tiles_h = s == self.pool_h and OH * s == Hp
-        dxp = (np.empty if tiles_h else np.zeros)((N, C, Hp, Wp), dtype=self.dtype)
+        dxp = (np.empty if tiles_h else np.zeros)((N, Hp, Wp, C), dtype=self.dtype)
 
         def work(lo, hi, part):                       # images lo:hi
             # Undo pass 2: send each output's gradient to the winning column of its window ...
-            drow = (np.empty if tiles_w else np.zeros)((hi - lo, C, OH, Wp), dtype=self.dtype)
+            drow = (np.empty if tiles_w else np.zeros)((hi - lo, OH, Wp, C), dtype=self.dtype)
             for j in range(self.pool_w):
-                self._send(dout[lo:hi], col_arg[lo:hi] == j,
-                           drow[..., _window_slice(j, s, OW)], self.pool_w)
+                self._send(dy[lo:hi], col_arg[lo:hi] == j,
+                           drow[:, :, _window_slice(j, s, OW)], self.pool_w)
             # ... and undo pass 1: from there to the winning row.
             for i in range(self.pool_h):
                 self._send(drow, row_arg[lo:hi] == i,
-                           dxp[lo:hi, :, _window_slice(i, s, OH), :], self.pool_h)
+                           dxp[lo:hi, _window_slice(i, s, OH)], self.pool_h)
 
-        _in_parts(work, N, self._parts(dout))
-        return dxp[:, :, p:p + H, p:p + W].copy() if p else dxp
+        in_parts(work, N, self._parts(dout))
+        dx = dxp[:, p:p + H, p:p + W].copy() if p else dxp
+        return dx.transpose(0, 3, 1, 2)
 
     def _send(self, grad, won, target, window):
         """target += grad where won, else nothing (a plain assignment when windows do not overlap,

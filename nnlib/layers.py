@@ -19,6 +19,7 @@ nobody needs the gradient with respect to the images, and it is one matrix produ
 import numpy as np
 
 from . import init as initializers
+from . import parallel
 
 
 class Parameter:
@@ -225,18 +226,43 @@ class Tanh(_Activation):
 class ReLU(_Activation):
     """out = max(0, x), element-wise; backward: dx = dout where x > 0, else 0 (Saito eq. 5.8).
 
-    Shapes: any, out has x's shape. PyTorch equivalent: ``torch.nn.ReLU()``.
+    Shapes: any, out has x's shape (and its memory layout: a channels-last image batch from a
+    convolution stays channels last). PyTorch equivalent: ``torch.nn.ReLU()``.
+
+    The backward pass reads the mask from the stored output (out > 0 exactly where x > 0). On
+    big batches (a convolution's output) the two halves of the batch run on two threads, see
+    :mod:`nnlib.parallel`: these passes only move memory, and each core brings its own bandwidth.
     """
+
+    #: How many threads share the work on a big batch (1 or 2; see nnlib.parallel).
+    workers = parallel.default_workers()
+
+    def _parts(self, a):
+        """Two threads for big arrays (a convolution's output), one for the rest."""
+        return self.workers if a.size >= 2**18 else 1
 
     def forward(self, x, training=False):
         self._check_input(x)
-        self.mask = x > 0
-        self.out = np.maximum(x, 0)
-        return self.out
+        out = np.empty_like(x)                        # same shape, dtype and memory layout as x
+        rows_x, rows_out = np.atleast_1d(x, out)      # views; a 0-d array becomes one row
+
+        def work(lo, hi, part):                       # rows lo:hi of the batch
+            np.maximum(rows_x[lo:hi], 0, out=rows_out[lo:hi])
+
+        parallel.in_parts(work, len(rows_x), self._parts(x))
+        self.out = out
+        return out
 
     def backward(self, dout):
         self._check_dout(dout)
-        return dout * self.mask
+        dx = np.empty_like(dout)
+        rows_dout, rows_out, rows_dx = np.atleast_1d(dout, self.out, dx)
+
+        def work(lo, hi, part):
+            np.multiply(rows_dout[lo:hi], rows_out[lo:hi] > 0, out=rows_dx[lo:hi])
+
+        parallel.in_parts(work, len(rows_dx), self._parts(dout))
+        return dx
 
 
 class Dropout(Layer):

@@ -7,9 +7,12 @@ Each measurement runs in a fresh subprocess, so that nothing (caches, thread poo
 kernel choice) carries over between them. Both libraries get the machine's 2 cores:
 
 * PyTorch: ``torch.set_num_threads(2)``;
-* nnlib: OpenBLAS on one thread (``OPENBLAS_NUM_THREADS=1``); its convolutions split each batch
-  between two threads of their own (see ``nnlib.conv``), while the small matrix products of the
-  MLPs run fastest on one thread (a second one mostly waits).
+* nnlib: OpenBLAS on one thread (``OPENBLAS_NUM_THREADS=1``); its convolution, pooling and ReLU
+  layers split each batch between two threads of their own (see ``nnlib.parallel``), while the
+  small matrix products of the MLPs run fastest on one thread (a second one mostly waits). Like
+  the training script, nnlib's runs first call ``nnlib.memory.keep_freed_memory()``, so that
+  freed arrays are reused rather than handed back to the system (PyTorch's allocator caches them
+  too).
 
 nnlib is timed twice: with OpenBLAS's own choice of kernels and with ``OPENBLAS_CORETYPE=SkylakeX``
 (this machine's CPU has AVX-512, which the wheel's OpenBLAS does not pick by itself). The float32
@@ -156,7 +159,9 @@ def worker(impl, name):
                 loss.backward()
                 opt.step()
     else:
+        from nnlib.memory import keep_freed_memory
         from nnlib.train import fit
+        keep_freed_memory()  # reuse freed blocks instead of page-faulting in new ones (PyTorch caches too)
         rng = np.random.default_rng(0)
         net, loss_fn, opt, image = nnlib_case(name, rng)
         xs = x.reshape(-1, 1, 28, 28) if image else x

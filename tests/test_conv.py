@@ -197,6 +197,50 @@ def test_convolution_blocks_and_threads_give_the_same_result(workers, block_byte
     np.testing.assert_allclose(conv.b.grad, reference.b.grad, rtol=1e-12, atol=1e-12)
 
 
+def channels_last(a):
+    """The same NCHW array stored channels last (the C values of a pixel side by side)."""
+    return np.ascontiguousarray(a.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+
+
+def is_channels_last(a):
+    return a.transpose(0, 2, 3, 1).flags.c_contiguous
+
+
+@pytest.mark.parametrize("case", [CONV_CASES[1], CONV_CASES[3], CONV_CASES[6], CONV_CASES[7]])
+def test_convolution_gives_the_same_numbers_for_either_memory_layout(case):
+    """The layer hands its output on channels last and accepts input in any layout: the numbers
+    (forward, dx, dW, db) do not depend on how the arrays are laid out in memory."""
+    conv, x = make_conv(case)
+    out = conv.forward(x)
+    assert is_channels_last(out) and not (out.flags.c_contiguous and out.shape[1] > 1)
+    dout = np.random.default_rng(8).standard_normal(out.shape)
+    dx = conv.backward(dout)
+    grads = conv.W.grad.copy(), conv.b.grad.copy()
+    assert is_channels_last(dx) and conv.W.grad.flags.c_contiguous
+    out2 = conv.forward(channels_last(x))
+    dx2 = conv.backward(channels_last(dout))
+    np.testing.assert_allclose(out2, out, rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(dx2, dx, rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(conv.W.grad, grads[0], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(conv.b.grad, grads[1], rtol=1e-12, atol=1e-12)
+    # a strided view (every other image) is accepted too
+    np.testing.assert_allclose(conv.forward(np.repeat(x, 2, axis=0)[::2]), out, rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("mode", ["max", "avg"])
+def test_pooling_keeps_the_layout_and_the_numbers(mode):
+    rng = np.random.default_rng(9)
+    x = distinct_values(rng, (3, 4, 6, 8))
+    pool = Pooling(2, 2, stride=2, mode=mode, dtype=np.float64)
+    out = pool.forward(x)
+    dout = rng.standard_normal(out.shape)
+    dx = pool.backward(dout)
+    assert is_channels_last(out) and is_channels_last(dx)
+    np.testing.assert_array_equal(pool.forward(channels_last(x)), out)
+    np.testing.assert_array_equal(pool.backward(channels_last(dout)), dx)
+    np.testing.assert_array_equal(out, loop_pooling(x, 2, 2, 2, 0, mode))
+
+
 def test_convolution_skip_input_grad_keeps_parameter_gradients():
     conv, x = make_conv(CONV_CASES[1])
     dout = np.random.default_rng(7).standard_normal(conv.forward(x).shape)

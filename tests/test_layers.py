@@ -155,6 +155,22 @@ def test_activation_forwards_against_formulas():
     np.testing.assert_array_equal(relu.backward(np.ones((2, 2))), [[1, 0], [0, 1]])
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_relu_on_a_big_channels_last_batch(workers):
+    """Big batches are split over two threads; the result and its memory layout do not change."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((40, 24, 24, 30)).astype(np.float32).transpose(0, 3, 1, 2)   # 691,200
+    dout = rng.standard_normal((40, 24, 24, 30)).astype(np.float32).transpose(0, 3, 1, 2)
+    relu = ReLU()
+    relu.workers = workers
+    out, dx = relu.forward(x), relu.backward(dout)
+    np.testing.assert_array_equal(out, np.where(x > 0, x, 0))
+    np.testing.assert_array_equal(dx, np.where(x > 0, dout, 0))
+    assert out.strides == x.strides and dx.strides == dout.strides    # still channels last
+    relu.forward(np.array(-2.0, np.float32))                            # a 0-d array still works
+    assert relu.backward(np.array(5.0, np.float32)) == 0
+
+
 def test_sigmoid_layer_survives_extreme_inputs():
     x = np.array([[-1000.0, 1000.0]], dtype=np.float32)
     with np.errstate(all="raise"):
