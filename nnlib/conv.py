@@ -26,7 +26,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from . import init as initializers
 from .layers import Layer, Parameter
-from .parallel import default_workers, in_parts
+from .parallel import default_workers, in_parts, parts_for
 
 __all__ = ["conv_output_size", "im2col", "col2im", "Convolution", "Pooling"]
 
@@ -350,10 +350,6 @@ class Convolution(Layer):
             self._buffers[name] = buf
         return buf[:size].reshape(shape)
 
-    def _in_parts(self, work, g):
-        """Split the batch between ``workers`` threads."""
-        return in_parts(work, g.N, self.workers)
-
     def _blocks(self, lo, hi, g):
         """Split the images lo:hi into blocks of at most ``g.block`` images."""
         return [(start, min(hi, start + g.block)) for start in range(lo, hi, g.block)]
@@ -416,7 +412,7 @@ class Convolution(Layer):
                 np.matmul(cols, W2, out=y)
                 y += self.b.data
 
-        self._in_parts(work, g)
+        in_parts(work, g.N, self.workers)
         self._cache = g
         return out.transpose(0, 3, 1, 2)
 
@@ -483,7 +479,7 @@ class Convolution(Layer):
                             dxpad[start:stop, rows, cols_j] += dcols[:, :, :, i, j]
             return dW, db
 
-        sums = self._in_parts(work, g)
+        sums = in_parts(work, g.N, self.workers)
         dW = sum(dW for dW, _ in sums).reshape(g.FH, g.FW, g.C, g.FN).transpose(3, 2, 0, 1)
         self.W.grad = np.ascontiguousarray(dW)
         self.b.grad = sum(db for _, db in sums)
@@ -543,10 +539,6 @@ class Pooling(Layer):
     #: How many threads share the work of one call (1 or 2; see :func:`nnlib.parallel.default_workers`).
     workers = default_workers()
 
-    def _parts(self, x):
-        """Threads to use: two only for batches big enough to be worth it."""
-        return self.workers if x.size >= 2**18 else 1
-
     def forward(self, x, training=False):
         """(N, C, H, W) -> (N, C, OH, OW), returned channels last (see :class:`Convolution`)."""
         _check_images(x, "Pooling", dtype=self.dtype)
@@ -578,7 +570,7 @@ class Pooling(Layer):
             cols = [row_max[:, :, _window_slice(j, s, OW)] for j in range(self.pool_w)]
             self._running_max(cols, out[lo:hi], col_arg[lo:hi])
 
-        in_parts(work, N, self._parts(x))
+        in_parts(work, N, parts_for(x, self.workers))
         self._cache = (x.shape, OH, OW, row_arg, col_arg)
         return out.transpose(0, 3, 1, 2)
 
@@ -639,7 +631,7 @@ class Pooling(Layer):
                 self._send(drow, row_arg[lo:hi] == i,
                            dxp[lo:hi, _window_slice(i, s, OH)], self.pool_h)
 
-        in_parts(work, N, self._parts(dout))
+        in_parts(work, N, parts_for(dout, self.workers))
         dx = dxp[:, p:p + H, p:p + W].copy() if p else dxp
         return dx.transpose(0, 3, 1, 2)
 

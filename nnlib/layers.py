@@ -237,10 +237,6 @@ class ReLU(_Activation):
     #: How many threads share the work on a big batch (1 or 2; see nnlib.parallel).
     workers = parallel.default_workers()
 
-    def _parts(self, a):
-        """Two threads for big arrays (a convolution's output), one for the rest."""
-        return self.workers if a.size >= 2**18 else 1
-
     def forward(self, x, training=False):
         self._check_input(x)
         out = np.empty_like(x)                        # same shape, dtype and memory layout as x
@@ -249,7 +245,7 @@ class ReLU(_Activation):
         def work(lo, hi, part):                       # rows lo:hi of the batch
             np.maximum(rows_x[lo:hi], 0, out=rows_out[lo:hi])
 
-        parallel.in_parts(work, len(rows_x), self._parts(x))
+        parallel.in_parts(work, len(rows_x), parallel.parts_for(x, self.workers))
         self.out = out
         return out
 
@@ -261,7 +257,7 @@ class ReLU(_Activation):
         def work(lo, hi, part):
             np.multiply(rows_dout[lo:hi], rows_out[lo:hi] > 0, out=rows_dx[lo:hi])
 
-        parallel.in_parts(work, len(rows_dx), self._parts(dout))
+        parallel.in_parts(work, len(rows_dx), parallel.parts_for(dout, self.workers))
         return dx
 
 

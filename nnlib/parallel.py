@@ -8,7 +8,10 @@ one thread.
 import os
 from concurrent.futures import ThreadPoolExecutor
 
-__all__ = ["default_workers", "in_parts"]
+__all__ = ["default_workers", "in_parts", "parts_for"]
+
+#: Arrays with fewer values than this are not worth a second thread (the hand-over costs more).
+BIG = 2**18
 
 _HELPER = {}     # process id -> the helper thread pool of that process (see _helper_threads)
 
@@ -54,3 +57,8 @@ def in_parts(work, n, parts):
     bounds = [n * k // parts for k in range(parts + 1)]
     futures = [_helper_threads().submit(work, bounds[k], bounds[k + 1], k) for k in range(1, parts)]
     return [work(bounds[0], bounds[1], 0)] + [f.result() for f in futures]
+
+
+def parts_for(a, workers):
+    """How many parts to split array ``a`` into: ``workers`` if it is big, else 1."""
+    return workers if a.size >= BIG else 1
