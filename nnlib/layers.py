@@ -101,6 +101,8 @@ class Affine(Layer):
     """
 
     can_skip_input_grad = True
+    #: Threads for the backward pass of a big layer (1 or 2; see :mod:`nnlib.parallel`).
+    workers = parallel.default_workers()
 
     def __init__(self, n_in, n_out, rng, *, init="xavier", bias_std=0.0, dtype=np.float32):
         self.dtype = np.dtype(dtype)
@@ -138,11 +140,15 @@ class Affine(Layer):
     def backward(self, dout, input_grad=True):
         if not (isinstance(dout, np.ndarray) and dout.dtype == self.dtype and dout.shape == self.out_shape):
             raise array_error(self, "backward", dout, self.dtype, self.out_shape)
-        self.W.grad = dout.T @ self.x
         self.b.grad = dout.sum(axis=0)
         if not input_grad:
+            self.W.grad = dout.T @ self.x
             return None
-        return dout @ self.W.data
+        # dW and dx do not depend on each other: big products run on two threads at once.
+        big = dout.shape[1] * self.x.size >= parallel.BIG_PRODUCT
+        self.W.grad, dx = parallel.together([lambda: dout.T @ self.x, lambda: dout @ self.W.data],
+                                            self.workers if big else 1)
+        return dx
 
     def parameters(self):
         return [self.W, self.b]
@@ -240,24 +246,15 @@ class ReLU(_Activation):
     def forward(self, x, training=False):
         self._check_input(x)
         out = np.empty_like(x)                        # same shape, dtype and memory layout as x
-        rows_x, rows_out = np.atleast_1d(x, out)      # views; a 0-d array becomes one row
-
-        def work(lo, hi, part):                       # rows lo:hi of the batch
-            np.maximum(rows_x[lo:hi], 0, out=rows_out[lo:hi])
-
-        parallel.in_parts(work, len(rows_x), parallel.parts_for(x, self.workers))
+        parallel.by_rows(lambda x, out: np.maximum(x, 0, out=out), (x, out), self.workers)
         self.out = out
         return out
 
     def backward(self, dout):
         self._check_dout(dout)
         dx = np.empty_like(dout)
-        rows_dout, rows_out, rows_dx = np.atleast_1d(dout, self.out, dx)
-
-        def work(lo, hi, part):
-            np.multiply(rows_dout[lo:hi], rows_out[lo:hi] > 0, out=rows_dx[lo:hi])
-
-        parallel.in_parts(work, len(rows_dx), parallel.parts_for(dout, self.workers))
+        parallel.by_rows(lambda dout, out, dx: np.multiply(dout, out > 0, out=dx),
+                         (dout, self.out, dx), self.workers)
         return dx
 
 

@@ -2,16 +2,20 @@
 
 NumPy's copies, element-wise operations and matrix products let go of Python's global lock, so two
 threads working on the two halves of a batch really run at the same time on two cores. The
-convolution and pooling layers and the ReLU use this for large batches; everything else runs on
-one thread.
+convolution and pooling layers, the ReLU, the two products of a big ``Affine`` backward pass and
+Adam's update of a big weight matrix use this; everything else runs on one thread.
 """
 import os
 from concurrent.futures import ThreadPoolExecutor
 
-__all__ = ["default_workers", "in_parts", "parts_for"]
+import numpy as np
+
+__all__ = ["default_workers", "in_parts", "parts_for", "by_rows", "together"]
 
 #: Arrays with fewer values than this are not worth a second thread (the hand-over costs more).
 BIG = 2**18
+#: Matrix products with fewer multiply-adds than this are not worth a second thread.
+BIG_PRODUCT = 2**22
 
 _HELPER = {}     # process id -> the helper thread pool of that process (see _helper_threads)
 
@@ -62,3 +66,27 @@ def in_parts(work, n, parts):
 def parts_for(a, workers):
     """How many parts to split array ``a`` into: ``workers`` if it is big, else 1."""
     return workers if a.size >= BIG else 1
+
+
+def by_rows(work, arrays, workers):
+    """Run ``work(*pieces)`` on matching rows of equally long ``arrays``: on all of them at once,
+    or, when the first array is big and ``workers`` is 2, on the first and the second half of the
+    rows on two threads. Only for work that treats each row on its own (element-wise arithmetic).
+
+    Slicing rows gives views whatever the memory layout, so ``work`` can write into its pieces.
+    A 0-d array counts as one row.
+    """
+    rows = [np.atleast_1d(a) for a in arrays]
+    in_parts(lambda lo, hi, part: work(*(a[lo:hi] for a in rows)), len(rows[0]),
+             parts_for(rows[0], workers))
+
+
+def together(tasks, workers):
+    """Call the functions in ``tasks`` (at most two, independent of each other) and return their
+    results in order; with ``workers`` = 2 the second one runs on the helper thread meanwhile."""
+    if workers <= 1 or len(tasks) < 2:
+        return [task() for task in tasks]
+    if len(tasks) > 2:
+        raise ValueError(f"together() runs at most two tasks, got {len(tasks)}")
+    second = _helper_threads().submit(tasks[1])
+    return [tasks[0](), second.result()]

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nnlib import init
+from nnlib import init, parallel
 from nnlib.gradcheck import check_layer, numerical_diff, numerical_gradient, relative_error
 from nnlib.layers import (Affine, BatchNorm, Dropout, Flatten, Layer, Parameter, ReLU, Sequential, Sigmoid,
                           Tanh)
@@ -169,6 +169,31 @@ def test_relu_on_a_big_channels_last_batch(workers):
     assert out.strides == x.strides and dx.strides == dout.strides    # still channels last
     relu.forward(np.array(-2.0, np.float32))                            # a 0-d array still works
     assert relu.backward(np.array(5.0, np.float32)) == 0
+
+
+@pytest.mark.parametrize("input_grad", [True, False])
+def test_affine_backward_on_two_threads_matches_one(input_grad):
+    """A big layer (SimpleConvNet's 4320 -> 100) computes dW and dx on two threads at once."""
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((100, 4320)).astype(np.float32)
+    dout = rng.standard_normal((100, 100)).astype(np.float32)
+    results = []
+    for workers in (1, 2):
+        layer = Affine(4320, 100, np.random.default_rng(5))
+        layer.workers = workers
+        layer.forward(x)
+        dx = layer.backward(dout, input_grad=input_grad)
+        results.append((dx, layer.W.grad, layer.b.grad))
+    assert 100 * x.size >= parallel.BIG_PRODUCT            # big enough for the second thread
+    (dx1, dW1, db1), (dx2, dW2, db2) = results
+    np.testing.assert_array_equal(dW1, dW2)
+    np.testing.assert_array_equal(db1, db2)
+    np.testing.assert_allclose(dW2, dout.T @ x, rtol=1e-5, atol=1e-4)
+    if input_grad:
+        np.testing.assert_array_equal(dx1, dx2)
+        assert dx2.shape == x.shape
+    else:
+        assert dx1 is None and dx2 is None
 
 
 def test_sigmoid_layer_survives_extreme_inputs():

@@ -96,6 +96,30 @@ def test_adam_three_steps():
     assert run_three_steps(lambda ps: Adam(ps, lr=lr)) == pytest.approx(expected, abs=1e-14)
 
 
+def test_adam_on_two_threads_matches_one_thread():
+    """A big weight matrix is updated in two halves of its rows on two threads: same numbers, also
+    for a parameter stored transposed (not C-contiguous) and for weight decay's fresh gradient."""
+    rng = np.random.default_rng(0)
+    start = rng.standard_normal((100, 4320)).astype(np.float32)
+    grads = [rng.standard_normal((100, 4320)).astype(np.float32) for _ in range(3)]
+    finals = []
+    for workers, transposed in ((1, False), (2, False), (2, True)):
+        data = np.ascontiguousarray(start.T).T if transposed else start.copy()   # same values
+        assert data.flags.c_contiguous != transposed
+        W, b = Parameter(data, "W"), Parameter(np.zeros(100, np.float32), "b")
+        opt = Adam([W, b], lr=0.01, weight_decay=1e-3)
+        opt.workers = workers
+        for g in grads:
+            W.grad, b.grad = g, g[:, 0].copy()
+            opt.step()
+        assert W.data is data and W.data.dtype == np.float32    # updated in place
+        finals.append((W.data.copy(), b.data.copy()))
+    for W_final, b_final in finals[1:]:
+        np.testing.assert_array_equal(W_final, finals[0][0])
+        np.testing.assert_array_equal(b_final, finals[0][1])
+    assert not np.array_equal(finals[0][0], start)
+
+
 ALL = [lambda ps, **kw: SGD(ps, lr=0.1, **kw), lambda ps, **kw: Momentum(ps, lr=0.1, **kw),
        lambda ps, **kw: Nesterov(ps, lr=0.1, **kw), lambda ps, **kw: AdaGrad(ps, lr=0.1, **kw),
        lambda ps, **kw: RMSprop(ps, lr=0.1, **kw), lambda ps, **kw: Adam(ps, lr=0.1, **kw)]
