@@ -63,6 +63,8 @@ CONV_CASES = [
     (2, 4, 8, 8, 3, 5, 1, 2),
     (2, 2, 5, 6, 3, 2, 1, 2),       # padding > kernel - 1: the col2im path even at stride 1
     (2, 1, 6, 7, 4, 3, 1, 1),       # many more filters than channels: col2im at stride 1 too
+    (2, 3, 6, 7, 3, 3, 1, 1),       # FN == C: dW from the columns of dy, as in DeepConvNet
+    (3, 4, 5, 6, 2, (3, 2), 1, 0),  # FN < C, a non-square filter, no padding
 ]
 
 
@@ -183,9 +185,9 @@ def test_convolution_gradients(case):
 
 @pytest.mark.parametrize("workers", [1, 2])
 @pytest.mark.parametrize("block_bytes", [1, 3000, 2**30])
-def test_convolution_blocks_and_threads_give_the_same_result(workers, block_bytes):
+@pytest.mark.parametrize("case", [(7, 3, 9, 8, 4, 3, 1, 1), (7, 3, 9, 8, 3, 3, 1, 1)])
+def test_convolution_blocks_and_threads_give_the_same_result(workers, block_bytes, case):
     """Splitting the batch into blocks and over threads is an implementation detail."""
-    case = (7, 3, 9, 8, 4, 3, 1, 1)
     reference, x = make_conv(case)
     dout = np.random.default_rng(6).standard_normal(reference.forward(x).shape)
     dx_ref = reference.backward(dout)
@@ -206,7 +208,8 @@ def is_channels_last(a):
     return a.transpose(0, 2, 3, 1).flags.c_contiguous
 
 
-@pytest.mark.parametrize("case", [CONV_CASES[1], CONV_CASES[3], CONV_CASES[6], CONV_CASES[7]])
+@pytest.mark.parametrize("case", [CONV_CASES[1], CONV_CASES[3], CONV_CASES[6], CONV_CASES[7],
+                                  CONV_CASES[8]])
 def test_convolution_gives_the_same_numbers_for_either_memory_layout(case):
     """The layer hands its output on channels last and accepts input in any layout: the numbers
     (forward, dx, dW, db) do not depend on how the arrays are laid out in memory."""
