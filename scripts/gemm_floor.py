@@ -36,11 +36,14 @@ def products(model):
             g = layer._geometry(x.shape)
             rows, blocks = g.block * g.OH * g.OW, -(-HALF // g.block)
             jobs.append(("forward", (rows, g.K), (g.K, g.FN), blocks))
-            jobs.append(("weights", (g.K, rows), (rows, g.FN), blocks))
+            k, in_rows = g.FH * g.FW * g.FN, g.block * g.H * g.W
+            if not first and g.transposed and g.FN <= g.C:    # dW from the columns of dy
+                jobs.append(("weights", (g.C, in_rows), (in_rows, k), blocks))
+            else:
+                jobs.append(("weights", (g.K, rows), (rows, g.FN), blocks))
             if not first:       # nobody needs the gradient with respect to the images
                 if g.transposed:
-                    k = g.FH * g.FW * g.FN
-                    jobs.append(("input", (g.block * g.H * g.W, k), (k, g.C), blocks))
+                    jobs.append(("input", (in_rows, k), (k, g.C), blocks))
                 else:
                     jobs.append(("input", (rows, g.FN), (g.FN, g.K), blocks))
             first = False
