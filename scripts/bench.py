@@ -1,10 +1,18 @@
 """Benchmark: seconds per training epoch of the book's networks, nnlib against PyTorch, same run.
 
-    python scripts/bench.py                 # every network (about 10 minutes on 2 cores)
+    python scripts/bench.py                 # every network, 3 rounds (about 15 minutes on 2 cores)
     python scripts/bench.py --cases mlp30   # one network
+    python scripts/bench.py --rounds 1      # one round: quicker, noisier
 
-Each measurement runs in a fresh subprocess, so that nothing (caches, thread pools, the OpenBLAS
-kernel choice) carries over between them. Both libraries get the machine's 2 cores:
+Each measurement runs in a fresh subprocess, and the measurements are repeated in rounds that take
+turns between the libraries (nnlib, nnlib with SkylakeX kernels, PyTorch, next network, ...). A
+shared machine can be slower for minutes at a time, and it slows NumPy's memory-bound passes more
+than PyTorch's fused kernels; taking turns means each ratio compares runs made minutes apart at
+most. The table reports the median over rounds of the seconds per epoch and of the per-round
+ratio to PyTorch, with the lowest and highest ratio in brackets.
+
+A fresh subprocess per measurement means that nothing (caches, thread pools, the OpenBLAS kernel
+choice) carries over between them. Both libraries get the machine's 2 cores:
 
 * PyTorch: ``torch.set_num_threads(2)``;
 * nnlib: OpenBLAS on one thread (``OPENBLAS_NUM_THREADS=1``); its convolution, pooling and ReLU
@@ -210,6 +218,8 @@ def torch_available():
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", nargs="+", choices=list(CASES), default=list(CASES))
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds of measurements taking turns between the libraries (default 3)")
     parser.add_argument("--worker", nargs=2, metavar=("IMPL", "CASE"), help=argparse.SUPPRESS)
     parser.add_argument("--no-write", action="store_true", help="print the table only")
     parser.add_argument("--from-json", action="store_true",
@@ -229,33 +239,41 @@ def main():
     if not have_torch:
         print("PyTorch is not installed: timing nnlib only (pip install torch==2.13.0 for the ratios)")
     from tqdm import tqdm
-    jobs = [("gemm", "nnlib", c) for c in CORETYPES] + ([("gemm", "torch", None)] if have_torch else [])
-    jobs += [(n, "nnlib", c) for n in args.cases for c in CORETYPES]
-    jobs += [(n, "torch", None) for n in args.cases if have_torch]
-    results = {n: {} for n in ["gemm", *args.cases]}
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
+    impls = [("nnlib", c) for c in CORETYPES] + ([("torch", None)] if have_torch else [])
+    jobs = [("gemm", impl, c) for impl, c in impls]
+    jobs += [(n, impl, c) for _ in range(args.rounds) for n in args.cases for impl, c in impls]
+    results = {n: {} for n in ["gemm", *args.cases]}     # name -> key -> one result per round
     for name, impl, coretype in tqdm(jobs, desc="benchmark", unit="run"):
         key = f"nnlib-{coretype}" if impl == "nnlib" else "torch"
-        results[name][key] = run_worker(impl, name, CORETYPES.get(coretype))
+        results[name].setdefault(key, []).append(run_worker(impl, name, CORETYPES.get(coretype)))
 
     # The machine's float32 limit: the best matrix-multiply rate any library reached in this run.
-    gemm = {key: r["gemm_gflops"] for key, r in results.pop("gemm").items()}
+    gemm = {key: r[0]["gemm_gflops"] for key, r in results.pop("gemm").items()}
     limit = max(gemm.values())
     rows = []
     for name in args.cases:
-        res = results[name]
         flops = training_flops_per_sample(name) * N_TRAIN
         row = {"case": name, "name": CASES[name][0], "description": CASES[name][1], "batch": CASES[name][2],
-               "train_gflop_per_epoch": flops / 1e9, **res}
-        for key, r in res.items():
+               "train_gflop_per_epoch": flops / 1e9, "rounds": args.rounds}
+        for key, runs in results[name].items():
+            r = row[key] = {"seconds": statistics.median(run["seconds"] for run in runs),
+                            "round_seconds": [run["seconds"] for run in runs],
+                            "peak_mb": max(run["peak_mb"] for run in runs)}
             r["share_of_limit"] = flops / (r["seconds"] * limit * 1e9)
-            if "torch" in res and key != "torch":
-                r["ratio_to_torch"] = r["seconds"] / res["torch"]["seconds"]
+            if "torch" in results[name] and key != "torch":
+                ratios = [mine["seconds"] / theirs["seconds"]
+                          for mine, theirs in zip(runs, results[name]["torch"])]
+                r["round_ratios"] = ratios
+                r["ratio_to_torch"] = statistics.median(ratios)
         rows.append(row)
 
     meta = {"date": time.strftime("%Y-%m-%d"), "python": platform.python_version(),
             "machine": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
-            "n_train": N_TRAIN, "gemm_gflops": gemm, "limit_gflops": limit, "rows": rows}
-    print(render(rows, gemm, limit, meta["date"]))
+            "n_train": N_TRAIN, "rounds": args.rounds, "gemm_gflops": gemm, "limit_gflops": limit,
+            "rows": rows}
+    print(render(rows, gemm, limit, meta["date"], args.rounds))
     if not args.no_write:
         write_outputs(meta)
 
@@ -283,12 +301,15 @@ def plot(rows, path):
         fig.savefig(f, format="png", dpi=120, metadata={"Software": None})
 
 
-def render(rows, gemm, limit, date):
+def render(rows, gemm, limit, date, rounds=1):
     """The Markdown table of the performance appendix."""
     lines = [f"Measured {date} on {os.cpu_count()} cores (both libraries use both), float32, "
              f"{N_TRAIN:,} training images per epoch. Float32 2048 x 2048 matrix product on 2 threads: "
              + ", ".join(f"{GEMM_LABELS[k]} {v:.0f} GFLOP/s" for k, v in gemm.items())
-             + f"; '% of limit' is measured against the best, {limit:.0f} GFLOP/s.", ""]
+             + f"; '% of limit' is measured against the best, {limit:.0f} GFLOP/s."
+             + (f" Medians of {rounds} rounds that take turns between the libraries; '× PyTorch' is the "
+                "median of the rounds' ratios, with the lowest and highest in brackets." if rounds > 1 else ""),
+             ""]
     lines += [f"- **{row['name']}** (batch {row['batch']}, {row['train_gflop_per_epoch']:.1f} GFLOP per epoch): "
               f"{row['description']}" for row in rows]
     lines += ["", "| network | implementation | s/epoch | × PyTorch | % of limit | peak MB |",
@@ -300,13 +321,15 @@ def render(rows, gemm, limit, date):
                 continue
             r = row[key]
             ratio = f"{r['ratio_to_torch']:.2f}" if "ratio_to_torch" in r else ("1.00" if key == "torch" else "-")
+            if len(r.get("round_ratios", [])) > 1:
+                ratio += f" ({min(r['round_ratios']):.2f}-{max(r['round_ratios']):.2f})"
             lines.append(f"| {row['name']} | {label} | {r['seconds']:.3g} | {ratio} | "
                          f"{100 * r['share_of_limit']:.1f} | {r['peak_mb']:.0f} |")
     return "\n".join(lines) + "\n"
 
 
 def write_outputs(meta):
-    table = render(meta["rows"], meta["gemm_gflops"], meta["limit_gflops"], meta["date"])
+    table = render(meta["rows"], meta["gemm_gflops"], meta["limit_gflops"], meta["date"], meta.get("rounds", 1))
     write_atomic(ROOT / "data" / "benchmarks.json", json.dumps(meta, indent=1) + "\n")
     write_atomic(ROOT / "book" / "benchmarks.md", table)
     plot(meta["rows"], ROOT / "book" / "images" / "benchmarks.png")
