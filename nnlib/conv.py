@@ -323,10 +323,15 @@ class Convolution(Layer):
         # input pixel) are not much bigger than the input's; with many more filters than
         # channels (SimpleConvNet: 30 filters, 1 channel), col2im moves less data.
         transposed = s == 1 and p <= min(FH, FW) - 1 and FN <= self.transposed_ratio * C
+        # dW from the columns of dy built for that convolution: as many multiply-adds as
+        # cols.T @ dy, and one column matrix fewer to build. With more filters than channels its
+        # matrix product is shaped worse (measured 20-30 % slower at FN = 2C), so then dW still
+        # uses x's columns.
+        dW_from_dy = transposed and FN <= C
         per_image = max(K * OH * OW, FH * FW * FN * H * W if transposed else 0)
         block = max(1, min(N, self.block_bytes // (per_image * self.dtype.itemsize)))
         return SimpleNamespace(N=N, C=C, H=H, W=W, FN=FN, FH=FH, FW=FW, OH=OH, OW=OW, K=K,
-                               transposed=transposed, block=int(block))
+                               transposed=transposed, dW_from_dy=dW_from_dy, block=int(block))
 
     #: Use the transposed convolution for dL/dx while FN <= transposed_ratio * C (measured: at
     #: FN = 2C, as in DeepConvNet's 16 -> 32 and 32 -> 64 layers, it is still the faster way).
@@ -441,10 +446,7 @@ class Convolution(Layer):
         xpad = self._buffers["xpad"]
         dy = dout.transpose(0, 2, 3, 1)                  # (N, OH, OW, FN): channels last again
         transposed = input_grad and g.transposed
-        # dW from the columns of dy (see below): as many multiply-adds as cols.T @ dy, and one
-        # column matrix fewer to build. With more filters than channels its matrix product is
-        # shaped worse (measured 20-30 % slower at FN = 2C), so then dW still uses x's columns.
-        dW_from_dy = transposed and g.FN <= g.C
+        dW_from_dy = transposed and g.dW_from_dy       # see _geometry and below
         if transposed:
             # Flipped filters with C and FN swapped, as a (FH*FW*FN, C) matrix, rows (i, j, f).
             flipped = self.W.data[:, :, ::-1, ::-1].transpose(2, 3, 0, 1).reshape(-1, g.C)

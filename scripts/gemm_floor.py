@@ -37,7 +37,7 @@ def products(model):
             rows, blocks = g.block * g.OH * g.OW, -(-HALF // g.block)
             jobs.append(("forward", (rows, g.K), (g.K, g.FN), blocks))
             k, in_rows = g.FH * g.FW * g.FN, g.block * g.H * g.W
-            if not first and g.transposed and g.FN <= g.C:    # dW from the columns of dy
+            if not first and g.dW_from_dy:    # dW from the columns of dy built for dx
                 jobs.append(("weights", (g.C, in_rows), (in_rows, k), blocks))
             else:
                 jobs.append(("weights", (g.K, rows), (rows, g.FN), blocks))
