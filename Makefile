@@ -13,7 +13,7 @@ JOBS     ?= 2
 export NNBOOK_FIGURES := static
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test lab execute bench train-cnn clean help web-assets
+.PHONY: book test lab execute portable bench train-cnn clean help web-assets
 
 # Notebooks and tests multiply small matrices, which run fastest on one BLAS thread per process
 # (a second thread mostly waits for a busy core), and `make test` runs two processes at once.
@@ -25,6 +25,7 @@ help:
 	@echo "make test      set up .venv if needed, run every test (unit, strict nbval, book build)"
 	@echo "make lab       open the book in JupyterLab (live sliders)"
 	@echo "make execute   re-execute notebooks in place to refresh stored outputs (NB=path for one)"
+	@echo "make portable  re-check stored outputs under 3 BLAS kernels x 1 and 2 threads (NB=path for one)"
 	@echo "make bench     time nnlib against PyTorch (installs torch==2.13.0 into .venv if missing)"
 	@echo "make train-cnn retrain the shipped CNN weights in data/weights/ (takes a while)"
 
@@ -73,6 +74,13 @@ execute: $(STAMP)
 	        --CoalesceStreamsPreprocessor.enabled=True "$$nb" || exit 1; \
 	done
 	@# (the second pass joins output streams the kernel split mid-line, which the web page would show as breaks)
+	@echo "Before committing these outputs, run: make portable NB=\"$(NB)\" (readers' CPUs use other BLAS kernels)"
+
+# Maintainer's check, not run by `make test` or CI: strict nbval (and the shipped-weights tests)
+# under several OpenBLAS kernel families and 1 and 2 BLAS threads, as a table. About 3 minutes
+# per row for the whole book on 2 cores. Give NB=... to check only some notebooks.
+portable: $(STAMP)
+	$(BIN)/python scripts/portable.py $(if $(filter command line,$(origin NB)),$(NB))
 
 bench: $(STAMP)
 	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install --quiet torch==2.13.0
