@@ -21,7 +21,7 @@ import numpy as np
 from .layers import Affine, Sequential, Sigmoid
 
 __all__ = ["step_position", "step_neuron", "bump_edges", "bump_network", "tower_network", "as_model",
-           "forward", "best_heights", "max_error"]
+           "forward", "best_heights", "max_error", "random_steps"]
 
 #: A sigmoid is within 5e-5 of 0 or 1 once |w (x - s)| >= 10: how far outside an interval the outer
 #: steps of :func:`bump_edges` are placed.
@@ -137,6 +137,25 @@ def tower_network(x_edges, y_edges, heights, steepness=1000.0, tower_steepness=N
     W3 = heights.reshape(1, -1)
     b3 = np.zeros(1)
     return [(W1, b1), (W2, b2), (W3, b3)]
+
+
+def random_steps(n, rng, steepness=20.0, lo=0.0, hi=1.0):
+    """A starting hidden layer for learning a function of one input on [lo, hi]: ``(W, b)`` of shapes
+    (n, 1) and (n,), float64.
+
+    Each neuron is a soft step at a random place of [lo, hi] (uniform), with a weight drawn from
+    N(0, steepness^2), so it rises or falls there. With the usual small weights every neuron would be
+    almost a straight line over so short an interval, and gradient descent would first have to
+    discover the steps.
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"the number of hidden neurons n must be a whole number >= 1, got {n!r}")
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError("rng must be a numpy.random.Generator, e.g. np.random.default_rng(0)")
+    scale = _positive_number(steepness, "steepness")
+    W = rng.normal(0.0, scale, size=(int(n), 1))
+    positions = rng.uniform(lo, hi, size=int(n))
+    return W, -W[:, 0] * positions
 
 
 def as_model(*layers):

@@ -5,7 +5,7 @@ import pytest
 from nnlib.functions import sigmoid
 from nnlib.layers import Sequential
 from nnlib.universality import (as_model, best_heights, bump_edges, bump_network, forward, max_error,
-                                step_neuron, step_position, tower_network)
+                                random_steps, step_neuron, step_position, tower_network)
 
 
 def test_step_position_is_minus_b_over_w():
@@ -125,3 +125,13 @@ def test_towers_approximate_a_function_of_two_inputs_except_on_thin_cracks():
 def test_tower_network_checks_the_shape_of_heights():
     with pytest.raises(ValueError, match=r"heights of shape \(3, 2\)"):
         tower_network([0, 0.5, 1], [0, 0.3, 0.6, 1], np.zeros((2, 3)))
+
+
+def test_random_steps_put_every_step_inside_the_interval():
+    W, b = random_steps(50, np.random.default_rng(3), steepness=20.0, lo=0.2, hi=0.6)
+    assert W.shape == (50, 1) and b.shape == (50,) and W.dtype == np.float64
+    positions = -b / W[:, 0]
+    assert positions.min() >= 0.2 and positions.max() <= 0.6
+    assert 10 < np.abs(W).mean() < 25
+    with pytest.raises(ValueError, match="Generator"):
+        random_steps(3, 0)
