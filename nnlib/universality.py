@@ -82,20 +82,22 @@ def _check_edges_heights(edges, heights):
 
 
 def bump_network(edges, heights, steepness=1000.0):
-    """Weights of a 1-input network with one hidden layer of 2N sigmoid neurons and a linear output.
+    """Weights of a network with one input, 2N hidden sigmoid neurons and a
+    linear output, whose output is N bumps side by side.
 
-    Bump i rises at ``edges[i]`` and falls at ``edges[i + 1]`` with height ``heights[i]``: hidden
-    neurons 2i and 2i + 1 step up at those two edges (weight ``steepness``, bias ``-steepness *
-    edge``), and the output adds ``heights[i]`` times the first and subtracts it times the second.
-    Returns ``(W1, b1, W2, b2)`` with shapes (2N, 1), (2N,), (1, 2N), (1,), float64.
+    Bump i rises at edges[i], falls at edges[i + 1] and has height heights[i].
+    Hidden neurons 2i and 2i + 1 step up at those two edges; the output adds
+    heights[i] times the first and subtracts it times the second.
+    Returns (W1, b1, W2, b2) of shapes (2N, 1), (2N,), (1, 2N), (1,).
     """
     edges, heights = _check_edges_heights(edges, heights)
     w = _positive_number(steepness, "steepness")
-    starts, ends = edges[:-1], edges[1:]
-    positions = np.stack([starts, ends], axis=1).ravel()          # s1, s2 of bump 0, then bump 1, ...
-    W1 = np.full((positions.size, 1), w)
-    b1 = -w * positions
-    W2 = np.stack([heights, -heights], axis=1).reshape(1, -1)     # +h at the rise, -h at the fall
+    # the step positions s1, s2 of bump 0, then s1, s2 of bump 1, ...
+    positions = np.stack([edges[:-1], edges[1:]], axis=1).ravel()
+    W1 = np.full((positions.size, 1), w)       # every step is equally steep
+    b1 = -w * positions                         # b = -w s puts it at s
+    # output weights +h for the rise and -h for the fall of each bump
+    W2 = np.stack([heights, -heights], axis=1).reshape(1, -1)
     b2 = np.zeros(1)
     return W1, b1, W2, b2
 

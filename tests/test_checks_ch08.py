@@ -22,6 +22,7 @@ def test_halfway_heights_are_as_good_as_it_gets():
     assert report.error == pytest.approx(report.best_error)
     assert 0.2 < report.best_error < 0.25          # ten bumps cannot follow the ripple of cos(50x)
     assert "✓ as good as 10 bumps get" in report.text
+    assert max(len(line) for line in report.text.splitlines()) <= 88
 
 
 def test_heights_rounded_to_two_decimals_still_pass():
@@ -38,7 +39,7 @@ def test_one_height_a_bit_off_is_close_and_named():
     report = heights_report(heights)
     assert report.ok
     assert "✓ close: 0.02" in report.text
-    assert "above the halfway heights. Bump 9 is 0.030 too high; nudge it" in report.text
+    assert "above the halfway heights.\n    Bump 9 is 0.030 too high; nudge it" in report.text
 
 
 def test_flat_heights_fail_and_name_the_worst_bump():

@@ -51,8 +51,8 @@ class HeightsReport:
 def _read_heights(heights):
     """(array, None) for N_BUMPS finite numbers, else (None, what is wrong and what to do)."""
     if heights is None:
-        return None, (f"heights is not set yet: replace None with a list of {N_BUMPS} numbers, one "
-                      "height per bump from left to right, and run this cell again.")
+        return None, (f"heights is not set yet: replace None with a list of {N_BUMPS} numbers,\n"
+                      "    one height per bump from left to right, and run this cell again.")
     if isinstance(heights, (str, bytes)):
         return None, f"heights must be {N_BUMPS} numbers, got the text {heights!r}."
     try:
@@ -91,23 +91,24 @@ def heights_report(heights):
     lines = [title,
              f"  your largest error: {error:.3f}, at x = {x_at:.3f} (under bump {bump + 1}, "
              f"x from {bump * width:.1f} to {(bump + 1) * width:.1f})",
-             f"  the halfway heights give:  {best_error:.3f} (each halfway between the lowest and the highest "
-             "point of f under its bump)",
+             f"  the halfway heights give: {best_error:.3f} (each halfway between the lowest and",
+             "    the highest point of f under its bump)",
              "  largest error under each bump: " + " ".join(f"{e:.2f}" for e in own)]
     if gap <= CLOSE:
         ok = True
-        lines.append(f"  ✓ as good as {N_BUMPS} bumps get (within {CLOSE} of the halfway heights). To do better you "
-                     "need more bumps, not better heights.")
+        lines.append(f"  ✓ as good as {N_BUMPS} bumps get (within {CLOSE} of the halfway heights).")
+        lines.append("    To do better you need more bumps, not better heights.")
     elif gap <= NEAR:
         ok = True
-        lines.append(f"  ✓ close: {gap:.3f} above the halfway heights. Bump {bump + 1} is {abs(off):.3f} too "
-                     f"{'high' if off > 0 else 'low'}; nudge it and run again.")
+        lines.append(f"  ✓ close: {gap:.3f} above the halfway heights.")
+        lines.append(f"    Bump {bump + 1} is {abs(off):.3f} too {'high' if off > 0 else 'low'}; "
+                     "nudge it and run again.")
     else:
         ok = False
-        lines.append(f"  ✗ not close yet: {gap:.3f} above the halfway heights. Bump {bump + 1} is {abs(off):.3f} too "
-                     f"{'high' if off > 0 else 'low'}.")
-        lines.append("      hint: put each height halfway between the lowest and the highest point of "
-                     "the curve under that bump.")
+        lines.append(f"  ✗ not close yet: {gap:.3f} above the halfway heights.")
+        lines.append(f"    Bump {bump + 1} is {abs(off):.3f} too {'high' if off > 0 else 'low'}.")
+        lines.append("    hint: put each height halfway between the lowest and the highest")
+        lines.append("    point of the curve under its bump.")
     return HeightsReport(ok, "\n".join(lines), error, best_error, x_at)
 
 
