@@ -17,11 +17,12 @@ Modules (each one responsibility, numpy only):
 - ``augment``: data augmentation by small shifts
 - ``data``: MNIST, verified and cached
 - ``files``: writing files atomically (never half-written)
+- ``universality``: step, bump and tower networks with weights set by hand (chapter 8)
 
 ``nnlib.interactive`` (sliders for the chapters) is the presentation layer; it needs matplotlib and
 ipywidgets and is imported only when asked for.
 """
 from . import (augment, conv, data, files, functions, gradcheck, graph, init, layers, losses, memory,
-               models, optim, parallel, train)
+               models, optim, parallel, train, universality)
 
 __version__ = "0.1.0"
