@@ -296,13 +296,13 @@ class Graph:
 # Drawing
 # ------------------------------------------------------------------------------------------------
 
-def layout(graph, dx=1.8, dy=1.0):
+def layout(graph, dx=1.8, dy=1.2):
     """Positions ``{name: (x, y)}`` for drawing ``graph`` from left to right.
 
     A node's column is one more than the largest column of its operands; an input or constant sits
     one column before the first node that uses it. Rows come from a depth-first walk back from the
     output: inputs take the next free row in the order they are met, and a node sits halfway between
-    its operands (as in a drawing of a tree).
+    its operands (as in a drawing of a tree); names in the same column are kept at least a row apart.
     """
     if not graph.nodes:
         raise ValueError("the graph has no nodes yet")
@@ -331,12 +331,25 @@ def layout(graph, dx=1.8, dy=1.0):
 
     for name in reversed(list(graph.values)):   # the output first, then anything left over
         visit(name)
+    # Column by column from the left: a node moves halfway between its operands' (final) rows, and
+    # names that share a column are pushed apart to at least one row.
+    for c in sorted(set(column.values())):
+        names = [n for n in graph.values if column[n] == c]
+        for name in names:
+            if graph.kinds[name] == "op":
+                rows = [row[a] for a in graph.operands[name]]
+                row[name] = sum(rows) / len(rows)
+        names.sort(key=lambda n: row[n])
+        for above, below in zip(names, names[1:]):
+            row[below] = max(row[below], row[above] + 1)
     return {name: (dx * column[name], -dy * row[name]) for name in graph.values}
 
 
 def _format(value, fmt):
     if value is None:
         return ""
+    if isinstance(value, (int, float)) and value == 0:
+        value = 0 * value + 0.0 if isinstance(value, float) else value   # -0.0 is drawn as 0
     if callable(fmt):
         return fmt(value)
     return fmt.format(value)

@@ -235,3 +235,18 @@ def test_draw_graph_writes_every_value_and_gradient_on_the_drawing():
     draw_graph(g, ax)
     assert not [t for t in ax.texts if t.get_color() == "tab:red"]
     plt.close(fig)
+
+
+def test_layout_keeps_nodes_of_one_column_apart():
+    from nnlib.graph import layout
+
+    g = Graph()
+    g.input("x", 0.5)
+    g.input("y", -2.0)
+    g.mul("x", "y", name="xy")
+    g.exp("x", name="exp x")          # x feeds two nodes of the same column
+    g.add("xy", "exp x", name="u")
+    pos = layout(g, dx=1.0, dy=1.0)
+    assert pos["xy"][0] == pos["exp x"][0] == 1
+    assert abs(pos["xy"][1] - pos["exp x"][1]) >= 1
+    assert pos["u"][1] == pytest.approx((pos["xy"][1] + pos["exp x"][1]) / 2)
