@@ -247,11 +247,13 @@ class Graph:
     def numerical_gradient(self, name, h=1e-6):
         """d(output)/d(input ``name``) by a central difference, (f(v + h) - f(v - h)) / (2h).
 
-        Moves the input by +h and -h, recomputes the graph each time and puts the value back (the
-        graph is left recomputed at the original value, with no gradients)."""
+        Moves the input by +h and -h, recomputes the graph each time and puts the value back. The
+        graph is left recomputed at the original value, and if backward() had been run, it is run
+        again with the same initial dout, so the gradients stay in place for drawing."""
         if self.kinds.get(name) not in ("input", "const"):
             raise ValueError(f"{name!r} is not an input of the graph; inputs: "
                              f"{[n for n, k in self.kinds.items() if k == 'input']}")
+        dout = self.grads.get(self.output) if self.grads else None
         original = self.values[name]
         try:
             self.values[name] = original + h
@@ -261,6 +263,8 @@ class Graph:
         finally:
             self.values[name] = original
             self.forward()
+            if dout is not None:
+                self.backward(dout)
         return (f_plus - f_minus) / (2 * h)
 
     def grad(self, name):

@@ -156,6 +156,13 @@ def test_log_node_apply_and_numerical_gradient():
     assert g.backward()["x"] == pytest.approx(math.log(2.0) + 1)
     assert g.numerical_gradient("x") == pytest.approx(math.log(2.0) + 1, rel=1e-8)
     assert g.value("x") == 2.0 and g.value("f") == pytest.approx(2 * math.log(2.0))
+    assert g.grad("x") == pytest.approx(math.log(2.0) + 1)     # the gradients are still there
+    g.backward(3.0)
+    g.numerical_gradient("x")
+    assert g.grad("x") == pytest.approx(3 * (math.log(2.0) + 1))  # with the same initial dout
+    g.forward()
+    g.numerical_gradient("x")
+    assert g.grads == {}                                       # no backward before: none after
     assert LogNode().backward is not None
 
     class Cube(Node):
