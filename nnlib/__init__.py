@@ -8,7 +8,8 @@ Modules (each one responsibility, numpy only):
 - ``losses``: losses kept outside the model (SoftmaxWithLoss, MeanSquaredError, ...)
 - ``optim``: optimizers over a list of parameters (SGD, Momentum, ..., Adam)
 - ``gradcheck``: numerical gradients and layer checks
-- ``graph``: scalar computational graphs for the backpropagation chapter
+- ``graph``: scalar computational graphs for the backpropagation chapter (``draw_graph`` draws one
+  with its values and gradients; it imports matplotlib only when called)
 - ``train``: mini-batches, ``fit``, ``predict``, ``accuracy``
 - ``conv``: im2col, Convolution and Pooling layers
 - ``parallel``: two threads for the big array operations (halves of a batch)

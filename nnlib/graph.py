@@ -20,6 +20,9 @@ Saito's shopping example::
     g.mul("all_price", "tax", name="price")
     g.forward()    # 715.0000000000001 (715 yen, up to float rounding)
     g.backward()   # {"apple": 2.2, "apple_num": 110, "orange": 3.3, "orange_num": 165, "tax": 650, ...}
+    draw_graph(g)  # the drawing: forward values above the arrows, gradients below
+
+:func:`draw_graph` needs matplotlib (imported only when it is called); everything else is plain Python.
 """
 import math
 
@@ -105,6 +108,22 @@ class ReciprocalNode(Node):
         return self.grads
 
 
+class LogNode(Node):
+    """z = log(x) (natural logarithm, Saito's appendix A); dz/dx = 1/x."""
+
+    op = "log"
+
+    def forward(self, x):
+        self.inputs = (x,)
+        self.out = math.log(x)
+        return self.out
+
+    def backward(self, dout=1.0):
+        self.dout = dout
+        self.grads = (dout / self.inputs[0],)
+        return self.grads
+
+
 class SquareNode(Node):
     """z = x**2 (Saito's "**2" node of the chain-rule example); dz/dx = 2x."""
 
@@ -180,6 +199,19 @@ class Graph:
     def square(self, a, name=None):
         return self._add_node(SquareNode(), (a,), name)
 
+    def log(self, a, name=None):
+        return self._add_node(LogNode(), (a,), name)
+
+    def apply(self, node, *operands, name=None):
+        """Add a node of your own: any object with ``op``, ``forward(*values)`` and ``backward(dout)``
+        (returning one gradient per operand), e.g. a subclass of :class:`Node`; returns its name."""
+        for method in ("forward", "backward"):
+            if not callable(getattr(node, method, None)):
+                raise ValueError(f"a node needs forward() and backward() methods, got {node!r}")
+        if not operands:
+            raise ValueError("apply needs at least one operand (a name or a number)")
+        return self._add_node(node, operands, name)
+
     @property
     def output(self):
         """Name of the last node added: the quantity that ``backward`` differentiates."""
@@ -212,6 +244,29 @@ class Graph:
     def value(self, name):
         return self.values[name]
 
+    def numerical_gradient(self, name, h=1e-6):
+        """d(output)/d(input ``name``) by a central difference, (f(v + h) - f(v - h)) / (2h).
+
+        Moves the input by +h and -h, recomputes the graph each time and puts the value back. The
+        graph is left recomputed at the original value, and if backward() had been run, it is run
+        again with the same initial dout, so the gradients stay in place for drawing."""
+        if self.kinds.get(name) not in ("input", "const"):
+            raise ValueError(f"{name!r} is not an input of the graph; inputs: "
+                             f"{[n for n, k in self.kinds.items() if k == 'input']}")
+        dout = self.grads.get(self.output) if self.grads else None
+        original = self.values[name]
+        try:
+            self.values[name] = original + h
+            f_plus = self.forward()
+            self.values[name] = original - h
+            f_minus = self.forward()
+        finally:
+            self.values[name] = original
+            self.forward()
+            if dout is not None:
+                self.backward(dout)
+        return (f_plus - f_minus) / (2 * h)
+
     def grad(self, name):
         """dL/d(name) from the last backward() (raises KeyError before any backward)."""
         return self.grads[name]
@@ -239,3 +294,162 @@ class Graph:
         result.append({"source": out, "target": None, "value": self.values[out],
                        "grad": self.nodes[out].dout})
         return result
+
+
+# ------------------------------------------------------------------------------------------------
+# Drawing
+# ------------------------------------------------------------------------------------------------
+
+def layout(graph, dx=1.8, dy=1.2):
+    """Positions ``{name: (x, y)}`` for drawing ``graph`` from left to right.
+
+    A node's column is one more than the largest column of its operands; an input or constant sits
+    one column before the first node that uses it. Rows come from a depth-first walk back from the
+    output: inputs take the next free row in the order they are met, and a node sits halfway between
+    its operands (as in a drawing of a tree); names in the same column are kept at least a row apart.
+    """
+    if not graph.nodes:
+        raise ValueError("the graph has no nodes yet")
+    column, consumers = {}, {name: [] for name in graph.values}
+    for name in graph.values:
+        if graph.kinds[name] != "op":
+            column[name] = 0
+    for name in graph.nodes:
+        column[name] = 1 + max(column[a] for a in graph.operands[name])
+        for a in graph.operands[name]:
+            consumers[a].append(name)
+    for name in graph.values:
+        if graph.kinds[name] != "op" and consumers[name]:
+            column[name] = min(column[c] for c in consumers[name]) - 1
+    row, free = {}, [0]
+
+    def visit(name):
+        if name not in row:
+            if graph.kinds[name] != "op":
+                row[name] = free[0]
+                free[0] += 1
+            else:
+                rows = [visit(a) for a in graph.operands[name]]
+                row[name] = sum(rows) / len(rows)
+        return row[name]
+
+    for name in reversed(list(graph.values)):   # the output first, then anything left over
+        visit(name)
+    # Column by column from the left: a node moves halfway between its operands' (final) rows, and
+    # names that share a column are pushed apart to at least one row.
+    for c in sorted(set(column.values())):
+        names = [n for n in graph.values if column[n] == c]
+        for name in names:
+            if graph.kinds[name] == "op":
+                rows = [row[a] for a in graph.operands[name]]
+                row[name] = sum(rows) / len(rows)
+        names.sort(key=lambda n: row[n])
+        for above, below in zip(names, names[1:]):
+            row[below] = max(row[below], row[above] + 1)
+    return {name: (dx * column[name], -dy * row[name]) for name in graph.values}
+
+
+def _format(value, fmt):
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)) and value == 0:
+        value = 0 * value + 0.0 if isinstance(value, float) else value   # -0.0 is drawn as 0
+    if callable(fmt):
+        return fmt(value)
+    return fmt.format(value)
+
+
+def draw_graph(graph, ax=None, *, pos=None, fmt="{:.4g}", grads="show", output_label=None,
+               legend=True, radius=0.32, fontsize=10):
+    """Draw ``graph`` with matplotlib: inputs as dots with their names, nodes as circles holding their
+    operation, an arrow per edge with the forward value above it (black) and the gradient below it
+    (red), and a last arrow out of the output carrying its value and the initial dout.
+
+    ``ax``: the axes to draw on (a new figure if None); ``pos``: ``{name: (x, y)}`` for some or all
+    names (the others come from :func:`layout`); ``fmt``: a format string such as ``"{:.4g}"`` or a
+    function, for every number; ``grads``: ``"show"``, ``"boxes"`` (an empty red box for every
+    gradient, Saito's fill-in exercise) or ``"hide"``; ``output_label``: text at the end of the last
+    arrow (default: the output's name). Call ``graph.forward()`` (and ``graph.backward()`` for the
+    gradients) first. Returns the axes.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Circle
+
+    if grads not in ("show", "boxes", "hide"):
+        raise ValueError(f"grads must be 'show', 'boxes' or 'hide', got {grads!r}")
+    auto = layout(graph)
+    pos = {**auto, **(pos or {})}
+    unknown = set(pos) - set(graph.values)
+    if unknown:
+        raise ValueError(f"pos names {sorted(unknown)} that are not in the graph; names: {list(graph.values)}")
+    xs = [p[0] for p in pos.values()]
+    ys = [p[1] for p in pos.values()]
+    out = graph.output
+    ox, oy = pos[out]
+    end = (ox + 1.6, oy)
+    xlim = (min(xs) - 1.4, end[0] + 1.0)
+    ylim = (min(ys) - (0.8 if legend else 0.5), max(ys) + 0.5)
+    if ax is None:
+        scale = min(0.75, 11 / (xlim[1] - xlim[0]))   # inches per unit, at most 11 inches wide
+        fig, ax = plt.subplots(figsize=(scale * (xlim[1] - xlim[0]), scale * (ylim[1] - ylim[0])))
+        fig.subplots_adjust(left=0, right=1, bottom=0, top=1)
+    ax.set_aspect("equal")
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.axis("off")
+
+    def radius_of(name):
+        return radius if graph.kinds[name] == "op" else 0.05
+
+    def label_edge(p, q, value, grad):
+        mx, my = (p[0] + q[0]) / 2, (p[1] + q[1]) / 2
+        ax.annotate(_format(value, fmt), (mx, my), xytext=(0, 3), textcoords="offset points",
+                    ha="center", va="bottom", fontsize=fontsize, color="black")
+        if grads == "show" and grad is not None:
+            ax.annotate(_format(grad, fmt), (mx, my), xytext=(0, -3), textcoords="offset points",
+                        ha="center", va="top", fontsize=fontsize, color="tab:red")
+        elif grads == "boxes":
+            ax.annotate("      ", (mx, my), xytext=(0, -4), textcoords="offset points",
+                        ha="center", va="top", fontsize=fontsize,
+                        bbox={"boxstyle": "square,pad=0.2", "facecolor": "white", "edgecolor": "tab:red"})
+
+    def arrow(p, q, r_p, r_q):
+        ddx, ddy = q[0] - p[0], q[1] - p[1]
+        length = math.hypot(ddx, ddy) or 1.0
+        ux, uy = ddx / length, ddy / length
+        start = (p[0] + r_p * ux, p[1] + r_p * uy)
+        stop = (q[0] - r_q * ux, q[1] - r_q * uy)
+        ax.annotate("", xy=stop, xytext=start,
+                    arrowprops={"arrowstyle": "-|>", "color": "0.25", "linewidth": 1.2,
+                                "shrinkA": 0, "shrinkB": 0, "mutation_scale": 12})
+        return start, stop
+
+    for edge in graph.edges():
+        source, target = edge["source"], edge["target"]
+        if target is None:
+            start, stop = arrow(pos[source], end, radius_of(source), 0.0)
+            ax.text(end[0] + 0.08, end[1], output_label or source, ha="left", va="center",
+                    fontsize=fontsize)
+        else:
+            start, stop = arrow(pos[source], pos[target], radius_of(source), radius_of(target))
+        label_edge(start, stop, edge["value"], edge["grad"])
+    for name in graph.values:
+        x, y = pos[name]
+        if graph.kinds[name] == "op":
+            ax.add_patch(Circle((x, y), radius, facecolor="white", edgecolor="black", linewidth=1.3,
+                                zorder=3))
+            op = graph.nodes[name].op
+            ax.text(x, y, op, ha="center", va="center", zorder=4,
+                    fontsize=fontsize + (2 if len(op) == 1 else -1))
+        else:
+            ax.plot([x], [y], marker="o", markersize=3, color="black")
+            ax.text(x - 0.1, y, name, ha="right", va="center", fontsize=fontsize)
+    if legend:
+        lines = "forward values above the arrows"
+        if grads == "show":
+            lines += ", gradients of the output below (red)"
+        elif grads == "boxes":
+            lines += "; fill in the gradients (red boxes)"
+        ax.text(xlim[0] + 0.05, ylim[0] + 0.05, lines, ha="left", va="bottom", fontsize=fontsize - 2,
+                color="0.35")
+    return ax

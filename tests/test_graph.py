@@ -143,3 +143,117 @@ def test_graph_errors():
         g.input("c", 3.0)
     with pytest.raises(ValueError, match="no nodes"):
         Graph().forward()
+
+
+def test_log_node_apply_and_numerical_gradient():
+    from nnlib.graph import LogNode, Node
+
+    g = Graph()
+    g.input("x", 2.0)
+    g.log("x", name="l")
+    g.mul("l", "x", name="f")             # f = x log x, f' = log x + 1
+    g.forward()
+    assert g.backward()["x"] == pytest.approx(math.log(2.0) + 1)
+    assert g.numerical_gradient("x") == pytest.approx(math.log(2.0) + 1, rel=1e-8)
+    assert g.value("x") == 2.0 and g.value("f") == pytest.approx(2 * math.log(2.0))
+    assert g.grad("x") == pytest.approx(math.log(2.0) + 1)     # the gradients are still there
+    g.backward(3.0)
+    g.numerical_gradient("x")
+    assert g.grad("x") == pytest.approx(3 * (math.log(2.0) + 1))  # with the same initial dout
+    g.forward()
+    g.numerical_gradient("x")
+    assert g.grads == {}                                       # no backward before: none after
+    assert LogNode().backward is not None
+
+    class Cube(Node):
+        op = "**3"
+
+        def forward(self, x):
+            self.inputs = (x,)
+            self.out = x ** 3
+            return self.out
+
+        def backward(self, dout=1.0):
+            self.dout = dout
+            self.grads = (dout * 3 * self.inputs[0] ** 2,)
+            return self.grads
+
+    h = Graph()
+    h.input("x", 1.5)
+    h.apply(Cube(), "x", name="c")
+    h.forward()
+    assert h.backward()["x"] == pytest.approx(3 * 1.5 ** 2)
+    assert h.numerical_gradient("x") == pytest.approx(3 * 1.5 ** 2, rel=1e-8)
+    with pytest.raises(ValueError, match="forward"):
+        h.apply(object(), "x")
+    with pytest.raises(ValueError, match="at least one operand"):
+        h.apply(Cube())
+    with pytest.raises(ValueError, match="not an input"):
+        h.numerical_gradient("c")
+
+
+def test_layout_puts_inputs_before_their_node_and_nodes_between_operands():
+    from nnlib.graph import layout
+
+    g = shopping_graph()
+    pos = layout(g, dx=1.0, dy=1.0)
+    assert pos["apple"][0] == pos["orange_num"][0] == 0
+    assert pos["apple_price"][0] == pos["orange_price"][0] == 1
+    assert pos["all_price"][0] == 2 and pos["price"][0] == 3
+    assert pos["tax"][0] == 2                   # right before the node that uses it
+    assert pos["apple"][1] > pos["apple_num"][1] > pos["orange"][1] > pos["orange_num"][1] > pos["tax"][1]
+    assert pos["apple_price"][1] == pytest.approx((pos["apple"][1] + pos["apple_num"][1]) / 2)
+    with pytest.raises(ValueError, match="no nodes"):
+        layout(Graph())
+
+
+def test_draw_graph_writes_every_value_and_gradient_on_the_drawing():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from nnlib.graph import draw_graph
+
+    g = shopping_graph()
+    g.forward()
+    g.backward()
+    ax = draw_graph(g)
+    texts = [t.get_text() for t in ax.texts]
+    for shown in ["100", "2", "150", "3", "1.1", "200", "450", "650", "715",        # forward
+                  "2.2", "110", "3.3", "165", "650", "1"]:                            # backward
+        assert shown in texts, shown
+    assert texts.count("×") == 3 and texts.count("+") == 1 and "price" in texts
+    red = [t.get_text() for t in ax.texts if t.get_color() == "tab:red"]
+    assert sorted(red) == sorted(["2.2", "110", "3.3", "165", "1.1", "1.1", "1.1", "650", "1"])
+    plt.close(ax.figure)
+
+    fig, ax = plt.subplots()
+    draw_graph(g, ax, grads="boxes", pos={"tax": (3.0, -5.0)}, fmt=lambda v: f"{v:.1f}")
+    texts = [t.get_text() for t in ax.texts]
+    assert "715.0" in texts and "2.2" not in texts and "650.0" in texts
+    with pytest.raises(ValueError, match="grads must be"):
+        draw_graph(g, ax, grads="maybe")
+    with pytest.raises(ValueError, match="not in the graph"):
+        draw_graph(g, ax, pos={"banana": (0, 0)})
+    plt.close(fig)
+
+    g.forward()                                   # before backward: no gradients to draw
+    fig, ax = plt.subplots()
+    draw_graph(g, ax)
+    assert not [t for t in ax.texts if t.get_color() == "tab:red"]
+    plt.close(fig)
+
+
+def test_layout_keeps_nodes_of_one_column_apart():
+    from nnlib.graph import layout
+
+    g = Graph()
+    g.input("x", 0.5)
+    g.input("y", -2.0)
+    g.mul("x", "y", name="xy")
+    g.exp("x", name="exp x")          # x feeds two nodes of the same column
+    g.add("xy", "exp x", name="u")
+    pos = layout(g, dx=1.0, dy=1.0)
+    assert pos["xy"][0] == pos["exp x"][0] == 1
+    assert abs(pos["xy"][1] - pos["exp x"][1]) >= 1
+    assert pos["u"][1] == pytest.approx((pos["xy"][1] + pos["exp x"][1]) / 2)
