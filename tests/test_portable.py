@@ -26,10 +26,9 @@ def test_a_table_row_per_kernel_and_thread_count_with_the_kernel_that_ran():
     result = portable("--kernels", "Prescott", "--threads", "1,2", "--workers", "1",
                       str(FIXTURES / "fresh.ipynb"))
     assert result.returncode == 0, result.stdout + result.stderr
-    rows = [line for line in result.stdout.splitlines() if line.startswith("| Prescott")]
-    # OpenBLAS calls its generic kernel set "Katmai"; 3 cells pass, none fails
-    assert rows == [f"| Prescott | {t} | Katmai x{t} | 3 | 0 |" + rows[i].split("|")[-2] + "|"
-                    for i, t in enumerate((1, 2))]
+    rows = [line.rsplit("|", 2)[0] for line in result.stdout.splitlines() if line.startswith("| Prescott")]
+    # kernel asked, threads, kernel that ran (OpenBLAS calls its generic set "Katmai"), passed, failed
+    assert rows == ["| Prescott | 1 | Katmai x1 | 3 | 0 ", "| Prescott | 2 | Katmai x2 | 3 | 0 "]
     assert "Every stored output" in result.stdout
 
 
