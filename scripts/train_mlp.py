@@ -1,6 +1,6 @@
 """Train Nielsen's fully connected networks on MNIST and save what chapter 7 loads.
 
-    python scripts/train_mlp.py all                       # everything below (see --help for the time)
+    python scripts/train_mlp.py all                       # everything below (about an hour)
     python scripts/train_mlp.py quadratic30 --seeds 1 2   # one experiment, two seeds
     python scripts/train_mlp.py grid --epochs 2 --out /tmp/try    # a quick try
 
@@ -14,8 +14,12 @@ The experiments (Nielsen's sections 1.6 and 3.x; the numbers in brackets are his
 * ``ce-sigmoid``: [784, 100, 10], sigmoid outputs with the cross-entropy cost and L2 regularisation,
   eta = 0.1, lambda = 5.0, mini-batches of 10, 60 epochs (98.04 %);
 * ``ce-softmax``: the same with a softmax output layer and the log-likelihood cost;
+* ``ce-softmax-xavier``: ``ce-softmax`` with the weights drawn from N(0, 1/n_in) instead of N(0, 1)
+  (Nielsen's improved initialisation of his section 3.3; the biases stay N(0, 1));
 * ``grid``: the quadratic-cost network for every learning rate in ``GRID_LRS`` and hidden layer in
-  ``GRID_HIDDEN`` (30 epochs, seed 1), for the chapter's slider.
+  ``GRID_HIDDEN`` (30 epochs, seed 1), for the chapter's slider. Three points of the grid are runs
+  of the experiments above with the same settings and seed (``GRID_SAME_AS``), which are not
+  repeated; ``--grid-hidden`` and ``--grid-lrs`` select a part of the grid (to run it in pieces).
 
 Conventions, the same as Nielsen's: the quadratic cost of a mini-batch of m images is
 (1/m) sum_x 0.5 ||y(x) - a||^2 and the cross-entropy (1/m) sum_x sum_j [...]; the update is
@@ -84,15 +88,24 @@ EXPERIMENTS = {
                    "(Nielsen 98.04 %)"),
     "ce-softmax": (100, "log-likelihood", "softmax", 0.1, 5.0, 60,
                    "[784, 100, 10], softmax outputs, log-likelihood + L2, eta 0.1, lambda 5.0"),
+    "ce-softmax-xavier": (100, "log-likelihood", "softmax", 0.1, 5.0, 60,
+                          "[784, 100, 10], softmax outputs, log-likelihood + L2, eta 0.1, lambda 5.0, "
+                          "weights N(0, 1/n_in) (Nielsen's improved initialisation, his section 3.3)"),
 }
+# Initial weights: N(0, 1) everywhere except where listed ("xavier": N(0, 1/n_in), biases still N(0, 1)).
+INIT = {"ce-softmax-xavier": "xavier"}
 DEFAULT_SEEDS = {"quadratic30": list(range(1, 11)), "quadratic100": list(range(1, 11))}
 GRID_LRS = [0.1, 0.5, 3.0, 20.0, 100.0]
 GRID_HIDDEN = [10, 30, 100]
 GRID_EPOCHS = 30
+# grid points that are exactly an experiment above (seed 1): the chapter reads those histories
+GRID_SAME_AS = {(30, 3.0): "quadratic30", (100, 3.0): "quadratic100", (30, 100.0): "eta-large"}
 # The weights the chapter and the tests load: the first seed of the first two experiments (not the
 # best one) and the two cross-entropy networks.
-KEEP_WEIGHTS = {("quadratic30", 1), ("quadratic100", 1), ("ce-sigmoid", 1), ("ce-softmax", 1)}
-ORDER = ["quadratic30", "quadratic100", "eta-small", "eta-large", "ce-sigmoid", "ce-softmax", "grid"]
+KEEP_WEIGHTS = {("quadratic30", 1), ("quadratic100", 1), ("ce-sigmoid", 1), ("ce-softmax", 1),
+                ("ce-softmax-xavier", 1)}
+ORDER = ["quadratic30", "quadratic100", "eta-small", "eta-large", "ce-sigmoid", "ce-softmax",
+         "ce-softmax-xavier", "grid"]
 
 
 def write_json_atomic(path, data):
@@ -107,18 +120,20 @@ def make_loss(cost):
 
 
 def run(stem, *, hidden, cost, output, eta, lmbda, epochs, seed, data, out_dir, keep_weights,
-        description, progress=True):
+        description, init=1.0, progress=True):
     """Train one network, write its history (and weights if asked); return the history dict."""
     (x_train, t_train), (x_val, t_val), (x_test, t_test) = data
     rng = np.random.default_rng(seed)
-    model = nielsen_mlp([784, hidden, 10], rng, output="sigmoid" if cost == "quadratic" else "scores")
+    model = nielsen_mlp([784, hidden, 10], rng, output="sigmoid" if cost == "quadratic" else "scores",
+                        init=init)
     loss = make_loss(cost)
     optimizer = SGD(model.parameters(), lr=eta, weight_decay=lmbda / N_TRAIN)
     record = {
         "experiment": stem, "description": description, "seed": seed,
         "settings": {"sizes": [784, hidden, 10], "hidden_activation": "sigmoid", "output": output,
                      "cost": cost, "eta": eta, "lambda": lmbda, "weight_decay": lmbda / N_TRAIN,
-                     "batch_size": 10, "epochs": epochs, "init": "N(0, 1) weights and biases",
+                     "batch_size": 10, "epochs": epochs, "init": ("N(0, 1) weights and biases" if init == 1.0 else
+                              "N(0, 1/n_in) weights, N(0, 1) biases"),
                      "dtype": "float32", "train_images": len(x_train)},
         "epoch_loss": [], "train_acc": [], "val_acc": [], "test_acc": [], "test_correct": [],
         "epoch_seconds": [], "diverged_at_epoch": None,
@@ -178,6 +193,10 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, nargs="+", default=None,
                         help="seeds (default: 1-10 for quadratic30 and quadratic100, 1 for the rest)")
     parser.add_argument("--epochs", type=int, default=None, help="override the number of epochs")
+    parser.add_argument("--grid-hidden", type=int, nargs="+", default=GRID_HIDDEN,
+                        help=f"grid: the hidden layer sizes (default {GRID_HIDDEN})")
+    parser.add_argument("--grid-lrs", type=float, nargs="+", default=GRID_LRS,
+                        help=f"grid: the learning rates (default {GRID_LRS})")
     parser.add_argument("--out", default=str(ROOT / "data"), help="output folder (default: data/)")
     parser.add_argument("--no-progress", dest="progress", action="store_false")
     args = parser.parse_args(argv)
@@ -189,8 +208,10 @@ def main(argv=None):
     total = time.perf_counter()
     for name in names:
         if name == "grid":
-            for hidden in GRID_HIDDEN:
-                for eta in GRID_LRS:
+            for hidden in args.grid_hidden:
+                for eta in args.grid_lrs:
+                    if (hidden, eta) in GRID_SAME_AS:
+                        continue
                     run(f"grid_h{hidden}_lr{eta:g}", hidden=hidden, cost="quadratic", output="sigmoid",
                         eta=eta, lmbda=0.0, epochs=args.epochs or GRID_EPOCHS, seed=1, data=data,
                         out_dir=out_dir, keep_weights=False, progress=args.progress,
@@ -201,7 +222,7 @@ def main(argv=None):
             run(name, hidden=hidden, cost=cost, output=output, eta=eta, lmbda=lmbda,
                 epochs=args.epochs or epochs, seed=seed, data=data, out_dir=out_dir,
                 keep_weights=(name, seed) in KEEP_WEIGHTS, description=description,
-                progress=args.progress)
+                init=INIT.get(name, 1.0), progress=args.progress)
     print(f"all done in {(time.perf_counter() - total) / 60:.1f} min", flush=True)
 
 
