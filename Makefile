@@ -27,7 +27,7 @@ help:
 	@echo "make execute   re-execute notebooks in place to refresh stored outputs (NB=path for one)"
 	@echo "make bench     time nnlib against PyTorch (installs torch==2.13.0 into .venv if missing)"
 	@echo "make train-cnn retrain the shipped CNN weights in data/weights/ (takes a while)"
-	@echo "make train-mlp rerun chapter 7's MLP experiments into data/ (about an hour)"
+	@echo "make train-mlp rerun chapter 7's MLP experiments into data/ (about 1.5 hours of CPU time)"
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -1,6 +1,6 @@
 """Train Nielsen's fully connected networks on MNIST and save what chapter 7 loads.
 
-    python scripts/train_mlp.py all                       # everything below (about an hour)
+    python scripts/train_mlp.py all                       # everything below (about 1.5 hours of CPU time)
     python scripts/train_mlp.py quadratic30 --seeds 1 2   # one experiment, two seeds
     python scripts/train_mlp.py grid --epochs 2 --out /tmp/try    # a quick try
 
