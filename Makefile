@@ -13,7 +13,7 @@ JOBS     ?= 2
 export NNBOOK_FIGURES := static
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test lab execute portable bench train-cnn clean help web-assets
+.PHONY: book test lab execute portable bench train-cnn train-mlp clean help web-assets
 
 # Notebooks and tests multiply small matrices, which run fastest on one BLAS thread per process
 # (a second thread mostly waits for a busy core), and `make test` runs two processes at once.
@@ -28,6 +28,7 @@ help:
 	@echo "make portable  re-check stored outputs under 3 BLAS kernels x 1 and 2 threads (NB=path for one)"
 	@echo "make bench     time nnlib against PyTorch (installs torch==2.13.0 into .venv if missing)"
 	@echo "make train-cnn retrain the shipped CNN weights in data/weights/ (takes a while)"
+	@echo "make train-mlp rerun chapter 7's MLP experiments into data/ (about 1.5 hours of CPU time)"
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -89,6 +90,10 @@ bench: $(STAMP)
 train-cnn: $(STAMP)
 	$(BIN)/python scripts/train_cnn.py simple
 	$(BIN)/python scripts/train_cnn.py deep
+
+# Chapter 7: Nielsen's fully connected networks (histories in data/histories/, weights in data/weights/).
+train-mlp: $(STAMP)
+	$(BIN)/python scripts/train_mlp.py all
 
 clean:
 	rm -rf _build _vendor node_modules
