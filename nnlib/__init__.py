@@ -8,6 +8,7 @@ Modules (each one responsibility, numpy only):
 - ``losses``: losses kept outside the model (SoftmaxWithLoss, MeanSquaredError, ...)
 - ``optim``: optimizers over a list of parameters (SGD, Momentum, ..., Adam)
 - ``gradcheck``: numerical gradients and layer checks
+- ``descent``: gradient descent on a function of an array (chapter 5)
 - ``graph``: scalar computational graphs for the backpropagation chapter (``draw_graph`` draws one
   with its values and gradients; it imports matplotlib only when called)
 - ``train``: mini-batches, ``fit``, ``predict``, ``accuracy``
@@ -23,7 +24,7 @@ Modules (each one responsibility, numpy only):
 ``nnlib.interactive`` (sliders for the chapters) is the presentation layer; it needs matplotlib and
 ipywidgets and is imported only when asked for.
 """
-from . import (augment, conv, data, files, functions, gradcheck, graph, init, layers, losses, memory,
-               models, optim, parallel, train, universality)
+from . import (augment, conv, data, descent, files, functions, gradcheck, graph, init, layers, losses,
+               memory, models, optim, parallel, train, universality)
 
 __version__ = "0.1.0"
