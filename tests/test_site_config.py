@@ -80,3 +80,29 @@ def test_package_json_pins_exact_versions_and_the_lockfile_agrees():
     for name, version in deps.items():
         assert version[0].isdigit(), f"{name}: {version} is a range, not an exact version"
         assert lock[f"node_modules/{name}"]["version"] == version
+
+
+def test_reference_labels_are_author_year_like_the_citations():
+    from pybtex.database import parse_string
+
+    db = parse_string("""
+    @book{a, author = {Michael A. Nielsen}, title = {T}, year = {2015}}
+    @article{b, author = {Xavier Glorot and Yoshua Bengio}, title = {T}, year = {2010}}
+    @article{c, author = {Yann LeCun and L. Bottou and Y. Bengio and P. Haffner}, title = {T}, year = {1998}}
+    @misc{d, title = {{Scipy} Lecture Notes}}
+    """, "bibtex")
+    labels = [site.author_year_label(db.entries[k]) for k in "abcd"]
+    assert labels == ["Nielsen, 2015", "Glorot and Bengio, 2010", "LeCun et al., 1998",
+                      "Scipy Lecture Notes, n.d."]
+
+
+def test_chapter_plan_lines_and_the_published_chapters():
+    plan = site.planned_chapters(["1. Python and NumPy: arrays.", "", "12. Deep learning: depth."])
+    assert plan == [(1, "Python and NumPy", "arrays."), (12, "Deep learning", "depth.")]
+    with pytest.raises(ValueError, match="N. Title: what it covers"):
+        site.planned_chapters(["Perceptrons (coming)"])
+    published = site.published_chapters(ROOT)
+    assert published and all(name.startswith("chapters/") for name in published)
+    intro_plan = site.plan_of_the_intro(ROOT)
+    assert [number for number, _, _ in intro_plan] == list(range(1, len(intro_plan) + 1))
+    assert len(intro_plan) >= len(published)

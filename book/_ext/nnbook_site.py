@@ -279,7 +279,8 @@ def alt_from_captions(app, doctree, docname):
 
 
 # ---------------------------------------------------------------------------------------------
-# Page weight: Font Awesome as the theme's web fonts cut down to the icons the pages use
+# Page weight: Font Awesome as the theme's web fonts cut down to the icons the pages use; the
+# search index only where it is used
 # ---------------------------------------------------------------------------------------------
 # pydata-sphinx-theme loads Font Awesome twice: its style sheet (with @font-face rules and one
 # rule per icon) and scripts/fontawesome.js, 1.5 MB of JavaScript that turns <i class="fa-...">
@@ -289,6 +290,8 @@ def alt_from_captions(app, doctree, docname):
 # sheets use directly (admonition icons and the like).
 
 FA_SCRIPT = re.compile(r'\s*<script[^>]*src="[^"]*scripts/fontawesome\.js[^"]*"[^>]*></script>')
+SEARCH_SCRIPTS = re.compile(
+    r'\s*<script src="[^"]*(?:_static/searchtools\.js|_static/language_data\.js|searchindex\.js)"></script>')
 FA_RULE = re.compile(r'((?:\.fa-[a-z0-9-]+:{1,2}before,?)+)\{content:"(\\[0-9a-fA-F]+|[^"\\])"\}')
 FA_CLASS = re.compile(r"\bfa-[a-z0-9-]+")
 FA_FONTS = ("fa-solid-900.woff2", "fa-regular-400.woff2", "fa-brands-400.woff2")
@@ -362,9 +365,14 @@ def lighten_icons(app, exception):
     out = Path(app.outdir)
     pages = list(out.rglob("*.html"))
     texts = []
+    # pydata-sphinx-theme loads the search index (70 kB and growing with the book) on every page
+    # for its search-as-you-type box; with that option off (the default) only search.html uses it.
+    as_you_type = app.config.html_theme_options.get("search_as_you_type", False)
     for page in pages:
         text = page.read_text(encoding="utf-8")
         lighter = FA_SCRIPT.sub("", text)
+        if not as_you_type and page.name != "search.html":
+            lighter = SEARCH_SCRIPTS.sub("", lighter)
         if lighter != text:
             page.write_text(lighter, encoding="utf-8")
         texts.append(lighter)
@@ -403,7 +411,8 @@ def lighten_icons(app, exception):
         subsetter.populate(unicodes=keep or [0x20])
         subsetter.subset(font)
         font.save(path)
-    logger.info("icons: fontawesome.js left out; icon fonts cut to %d glyphs", len(points))
+    logger.info("icons: fontawesome.js left out; icon fonts cut to %d glyphs; search index only "
+                "on the search page", len(points))
 
 
 def setup(app):
