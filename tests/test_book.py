@@ -34,7 +34,8 @@ def test_build_has_no_warnings(site):
 
 
 def test_every_toc_page_is_built(site):
-    for name in ["index", "book/setup", "book/notation", "book/glossary", "book/references", "book/performance",
+    for name in ["index", "book/setup", "book/maths", "book/notation", "book/glossary", "book/references",
+                 "book/performance",
                  *[f"chapters/{c}" for c in CHAPTERS]]:
         assert (site[0] / f"{name}.html").exists(), name
 
