@@ -398,12 +398,18 @@ def lighten_icons(app, exception):
         lighter = FA_RULE.sub(keep_used, FA_WOFF2_SRC.sub("", text))
         if lighter != text:
             sheet.write_text(lighter, encoding="utf-8")
+    # subsets of the theme's own files (the site's copies may be subsets from an earlier build)
+    import pydata_sphinx_theme
+
+    originals = (Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme" / "static"
+                 / "vendor" / "fontawesome" / "webfonts")
     for name in FA_FONTS:
         (fonts / name).unlink(missing_ok=True)
         path = fonts / name.replace(".woff2", ".ttf")
-        if not path.is_file():
+        source = originals / path.name if (originals / path.name).is_file() else path
+        if not source.is_file():
             continue
-        font = TTFont(path)
+        font = TTFont(source)
         keep = [p for p in points if p in font.getBestCmap()]
         options = subset.Options()
         options.name_IDs = ["*"]                  # the licence records stay
