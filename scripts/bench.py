@@ -47,9 +47,9 @@ N_TRAIN = 50_000  # every network trains on Nielsen's 50,000 training images
 # name: (short name, description, batch size, epochs timed; the median is reported)
 CASES = {
     "mlp30": ("MLP 784-30-10", "sigmoid, quadratic cost, SGD eta=3.0 (Nielsen ch. 1)", 10, 3),
-    "mlp50": ("MLP 784-50-10", "ReLU, softmax cross-entropy, SGD lr=0.1 (Saito ch. 5)", 100, 3),
-    "simple": ("SimpleConvNet", "conv 30x5x5, ReLU, max-pool, fc 100, fc 10; Adam (Saito ch. 7)", 100, 1),
-    "deep": ("DeepConvNet", "6 conv 3x3 (16-16-32-32-64-64), 3 max-pools, fc 50, fc 10, dropout; Adam (Saito ch. 8)", 100, 1),
+    "mlp50": ("MLP 784-50-10", "ReLU, softmax cross-entropy, SGD lr=0.1 (Saitoh ch. 5)", 100, 3),
+    "simple": ("SimpleConvNet", "conv 30x5x5, ReLU, max-pool, fc 100, fc 10; Adam (Saitoh ch. 7)", 100, 1),
+    "deep": ("DeepConvNet", "6 conv 3x3 (16-16-32-32-64-64), 3 max-pools, fc 50, fc 10, dropout; Adam (Saitoh ch. 8)", 100, 1),
 }
 CORETYPES = {"default": None, "SkylakeX": "SkylakeX"}
 GEMM_LABELS = {"nnlib-default": "NumPy/OpenBLAS", "nnlib-SkylakeX": "NumPy/OpenBLAS with SkylakeX kernels",

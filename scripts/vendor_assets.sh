@@ -2,8 +2,10 @@
 # Copy the JavaScript the web book serves itself from node_modules/ (installed by `npm ci` from
 # package.json and package-lock.json, exact versions) into _vendor/, which Sphinx publishes as
 # _static/ of the site. Only the pieces the pages load are copied:
-#   mathjax/   the combined TeX + CommonHTML file and what it loads at run time (fonts, menu,
-#              accessibility, TeX extensions): about 3 MB of MathJax's 24 MB
+#   mathjax/   the TeX + CommonHTML component (tex-chtml.js: TeX with the AMS macros, the menu and
+#              assistive MathML; what else a page needs, it loads at run time: fonts, TeX extensions,
+#              accessibility): about 3 MB of MathJax's 24 MB. The "full" file would add 170 kB to
+#              every page for TeX packages the book does not use.
 #   require/   require.js, the module loader the widget manager needs
 #   widgets/   @jupyter-widgets/html-manager's embed-amd.js and the icon fonts it references
 #              (woff2 and woff only; every browser that runs the book reads one of them)
@@ -11,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 nm=node_modules
-for need in "$nm/mathjax/es5/tex-chtml-full.js" "$nm/requirejs/require.js" \
+for need in "$nm/mathjax/es5/tex-chtml.js" "$nm/requirejs/require.js" \
             "$nm/@jupyter-widgets/html-manager/dist/embed-amd.js"; do
     if [ ! -f "$need" ]; then
         echo "vendor_assets: $need is missing; run 'npm ci' first." >&2
@@ -24,7 +26,7 @@ trap 'rm -rf "$tmp"' EXIT
 src=$nm/mathjax/es5
 dest=$tmp/mathjax
 mkdir -p "$dest/output/chtml/fonts" "$dest/input/tex" "$dest/a11y"
-cp "$src/tex-chtml-full.js" "$dest/"
+cp "$src/tex-chtml.js" "$dest/"
 cp -r "$src/output/chtml/fonts/woff-v2" "$dest/output/chtml/fonts/"
 cp -r "$src/ui" "$dest/"
 cp -r "$src/input/tex/extensions" "$dest/input/tex/"

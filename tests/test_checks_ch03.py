@@ -65,7 +65,7 @@ def test_a_stable_row_wise_softmax_passes_every_case(capsys):
 
 def test_the_cases_hold_saitos_numbers():
     cases = {c.description: c for c in softmax_cases()}
-    saito = cases["Saito's scores [0.3, 2.9, 4.0] -> [0.0182, 0.2452, 0.7366]"].expected
+    saito = cases["Saitoh's scores [0.3, 2.9, 4.0] -> [0.0182, 0.2452, 0.7366]"].expected
     np.testing.assert_allclose(saito, [0.01821127, 0.24519181, 0.73659691], rtol=1e-6)
     huge = cases["huge scores [1010, 1000, 990] (no overflow)"].expected
     np.testing.assert_allclose(huge, [9.99954600e-01, 4.53978686e-05, 2.06106005e-09], rtol=1e-6)
@@ -77,7 +77,7 @@ def test_the_naive_formula_fails_on_huge_and_tiny_scores_with_the_overflow_hint(
     bad = failed(report)
     assert "huge scores [1010, 1000, 990] (no overflow)" in bad
     assert "very negative scores [-1000, -1010, -1020] (no 0 / 0)" in bad
-    assert "Saito's scores [0.3, 2.9, 4.0] -> [0.0182, 0.2452, 0.7366]" not in bad
+    assert "Saitoh's scores [0.3, 2.9, 4.0] -> [0.0182, 0.2452, 0.7366]" not in bad
     text = str(report)
     assert "nan" in text
     assert "exp(1010) overflows to inf and inf / inf is nan" in text

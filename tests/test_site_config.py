@@ -13,7 +13,7 @@ spec.loader.exec_module(site)
 
 
 def book_config():
-    return SimpleNamespace(html_static_path=["_vendor"], mathjax_path="mathjax/tex-chtml-full.js",
+    return SimpleNamespace(html_static_path=["_vendor"], mathjax_path="mathjax/tex-chtml.js",
                            nb_ipywidgets_js={"require/require.js": {}}, html_theme_options={},
                            html_context={})
 
@@ -30,16 +30,16 @@ def fake_book(tmp_path, files):
 def test_complete_vendor_folder_keeps_the_local_settings(tmp_path):
     app, config = fake_book(tmp_path, site.REQUIRED), book_config()
     site.choose_assets(app, config)
-    assert config.mathjax_path == "mathjax/tex-chtml-full.js" and config.html_static_path == ["_vendor"]
+    assert config.mathjax_path == "mathjax/tex-chtml.js" and config.html_static_path == ["_vendor"]
 
 
-@pytest.mark.parametrize("present", [(), ("mathjax/tex-chtml-full.js",),
-                                     ("mathjax/tex-chtml-full.js", "require/require.js")])
+@pytest.mark.parametrize("present", [(), ("mathjax/tex-chtml.js",),
+                                     ("mathjax/tex-chtml.js", "require/require.js")])
 def test_missing_assets_fall_back_to_the_pinned_versions_on_a_cdn(tmp_path, present):
     app, config = fake_book(tmp_path, present), book_config()
     site.choose_assets(app, config)
     deps = json.loads((ROOT / "package.json").read_text())["dependencies"]
-    assert config.mathjax_path == f"https://cdn.jsdelivr.net/npm/mathjax@{deps['mathjax']}/es5/tex-chtml-full.js"
+    assert config.mathjax_path == f"https://cdn.jsdelivr.net/npm/mathjax@{deps['mathjax']}/es5/tex-chtml.js"
     assert "_vendor" not in config.html_static_path      # Sphinx would warn about a missing folder
     scripts = list(config.nb_ipywidgets_js)
     assert scripts[0] == site.SHIM                         # the shim always comes first
@@ -54,7 +54,7 @@ def test_the_config_points_at_the_files_the_vendor_script_copies():
     assert config["mathjax_path"] in site.REQUIRED
     assert [p for p in config["nb_ipywidgets_js"] if p != site.SHIM] == list(site.REQUIRED[1:])
     script = (ROOT / "scripts" / "vendor_assets.sh").read_text(encoding="utf-8")
-    for needed in ("tex-chtml-full.js", "require.js", "embed-amd.js"):
+    for needed in ("tex-chtml.js", "require.js", "embed-amd.js"):
         assert needed in script
     assert (ROOT / "book" / "_ext" / "static" / site.SHIM).is_file()
 
@@ -80,3 +80,29 @@ def test_package_json_pins_exact_versions_and_the_lockfile_agrees():
     for name, version in deps.items():
         assert version[0].isdigit(), f"{name}: {version} is a range, not an exact version"
         assert lock[f"node_modules/{name}"]["version"] == version
+
+
+def test_reference_labels_are_author_year_like_the_citations():
+    from pybtex.database import parse_string
+
+    db = parse_string("""
+    @book{a, author = {Michael A. Nielsen}, title = {T}, year = {2015}}
+    @article{b, author = {Xavier Glorot and Yoshua Bengio}, title = {T}, year = {2010}}
+    @article{c, author = {Yann LeCun and L. Bottou and Y. Bengio and P. Haffner}, title = {T}, year = {1998}}
+    @misc{d, title = {{Scipy} Lecture Notes}}
+    """, "bibtex")
+    labels = [site.author_year_label(db.entries[k]) for k in "abcd"]
+    assert labels == ["Nielsen, 2015", "Glorot and Bengio, 2010", "LeCun et al., 1998",
+                      "Scipy Lecture Notes, n.d."]
+
+
+def test_chapter_plan_lines_and_the_published_chapters():
+    plan = site.planned_chapters(["1. Python and NumPy: arrays.", "", "12. Deep learning: depth."])
+    assert plan == [(1, "Python and NumPy", "arrays."), (12, "Deep learning", "depth.")]
+    with pytest.raises(ValueError, match="N. Title: what it covers"):
+        site.planned_chapters(["Perceptrons (coming)"])
+    published = site.published_chapters(ROOT)
+    assert published and all(name.startswith("chapters/") for name in published)
+    intro_plan = site.plan_of_the_intro(ROOT)
+    assert [number for number, _, _ in intro_plan] == list(range(1, len(intro_plan) + 1))
+    assert len(intro_plan) >= len(published)

@@ -21,16 +21,18 @@ it (this extension copies the variable into the theme's launch-button settings).
 """
 import json
 import os
+import re
 from pathlib import Path
 
 from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
 
 logger = logging.getLogger(__name__)
 
 # What _config.yml expects in _vendor/ (paths relative to it, i.e. to the site's _static/).
-REQUIRED = ("mathjax/tex-chtml-full.js", "require/require.js", "widgets/embed-amd.js")
+REQUIRED = ("mathjax/tex-chtml.js", "require/require.js", "widgets/embed-amd.js")
 
-CDN_MATHJAX = "https://cdn.jsdelivr.net/npm/mathjax@{mathjax}/es5/tex-chtml-full.js"
+CDN_MATHJAX = "https://cdn.jsdelivr.net/npm/mathjax@{mathjax}/es5/tex-chtml.js"
 CDN_REQUIRE = "https://cdn.jsdelivr.net/npm/requirejs@{requirejs}/require.js"
 CDN_WIDGETS = "https://cdn.jsdelivr.net/npm/@jupyter-widgets/html-manager@{widgets}/dist/embed-amd.js"
 
@@ -126,12 +128,312 @@ def drop_thebe_scripts(app, pagename, templatename, context, doctree):
             context[key] = [asset for asset in context[key] if not is_thebe(asset)]
 
 
+
+# ---------------------------------------------------------------------------------------------
+# Bibliography: labels "Nielsen, 2015" in the list, as in the text's author-year citations
+# ---------------------------------------------------------------------------------------------
+
+def _surname(person):
+    return " ".join(person.last_names).replace("{", "").replace("}", "")
+
+
+def author_year_label(entry):
+    """'Nielsen, 2015', 'Glorot and Bengio, 2010', 'LeCun et al., 1998'; no author: the title's start."""
+    people = entry.persons.get("author") or entry.persons.get("editor") or []
+    names = [_surname(p) for p in people]
+    if len(names) == 1:
+        who = names[0]
+    elif len(names) == 2:
+        who = f"{names[0]} and {names[1]}"
+    elif names:
+        who = f"{names[0]} et al."
+    else:
+        words = entry.fields.get("title", entry.key).replace("{", "").replace("}", "").split()
+        who = " ".join(words[:3]).rstrip(":,")
+    return f"{who}, {entry.fields.get('year', 'n.d.')}"
+
+
+def register_bibliography_style():
+    """A pybtex style `nnbook`: the `unsrt` formatting with author-year labels (unique: 2010a, 2010b)."""
+    from pybtex.plugin import register_plugin
+    from pybtex.style.formatting.unsrt import Style as Unsrt
+    from pybtex.style.labels import BaseLabelStyle
+
+    class AuthorYearLabels(BaseLabelStyle):
+        def format_labels(self, sorted_entries):
+            entries = list(sorted_entries)
+            labels = [author_year_label(e) for e in entries]
+            for k, label in enumerate(labels):
+                same = [j for j, other in enumerate(labels) if other == label]
+                if len(same) > 1:
+                    label = label + "abcdefghijklmnopqrstuvwxyz"[same.index(k)]
+                yield label
+
+    class AuthorYearStyle(Unsrt):
+        default_label_style = AuthorYearLabels
+        default_sorting_style = "author_year_title"
+
+    register_plugin("pybtex.style.labels", "nnbook", AuthorYearLabels, force=True)
+    register_plugin("pybtex.style.formatting", "nnbook", AuthorYearStyle, force=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# The chapter map of the intro, made from _toc.yml; the last chapter's "next" while the book grows
+# ---------------------------------------------------------------------------------------------
+
+PLAN_LINE = re.compile(r"^\s*(\d+)\.\s+(.+?):\s+(.+)$")
+
+
+def published_chapters(srcdir):
+    """The docnames of the numbered chapters in _toc.yml, in order ('chapters/01_python_numpy', ...)."""
+    import yaml
+
+    toc = yaml.safe_load((Path(srcdir) / "_toc.yml").read_text(encoding="utf-8"))
+    for part in toc.get("parts", []):
+        if part.get("caption") == "Chapters":
+            return [str(c["file"]).removesuffix(".ipynb").removesuffix(".md") for c in part["chapters"]]
+    return []
+
+
+def planned_chapters(lines):
+    """The plan of the `nnbook-chapter-map` directive: [(number, title, description)]."""
+    plan = []
+    for line in lines:
+        if line.strip():
+            match = PLAN_LINE.match(line)
+            if not match:
+                raise ValueError(f"nnbook-chapter-map: write each line as 'N. Title: what it covers', "
+                                 f"not {line!r}")
+            plan.append((int(match[1]), match[2], match[3]))
+    return plan
+
+
+def plan_of_the_intro(srcdir):
+    """The chapter plan as written in book/intro.md (for the 'coming next' link)."""
+    text = (Path(srcdir) / "book" / "intro.md").read_text(encoding="utf-8")
+    block = re.search(r"```\{nnbook-chapter-map\}\n(.*?)```", text, re.S)
+    return planned_chapters(block[1].splitlines()) if block else []
+
+
+class ChapterMap(SphinxDirective):
+    """A numbered list of every planned chapter: published ones (those in _toc.yml's "Chapters", in
+    order) link to their page under its own title; the others say "(in preparation)"."""
+    has_content = True
+
+    def run(self):
+        from docutils import nodes
+        from sphinx import addnodes
+
+        published = published_chapters(self.env.srcdir)
+        self.env.note_dependency(str(Path(self.env.srcdir) / "_toc.yml"))
+        items = nodes.enumerated_list(classes=["nnbook-chapter-map"])
+        for number, title, description in planned_chapters(self.content):
+            para = nodes.paragraph()
+            if number <= len(published):
+                ref = addnodes.pending_xref("", refdomain="std", reftype="doc", refexplicit=False,
+                                            reftarget="/" + published[number - 1],
+                                            refdoc=self.env.docname, refwarn=True)
+                ref += nodes.inline("", title)
+                para += ref
+                para += nodes.Text(f": {description}")
+            else:
+                para += nodes.Text(f"{title} (in preparation): {description}")
+            items += nodes.list_item("", para)
+        if len(published) > len(planned_chapters(self.content)):
+            raise self.error("nnbook-chapter-map: _toc.yml has more chapters than the plan lists")
+        return [items]
+
+
+def coming_next(app, pagename, templatename, context, doctree):
+    """On the last published chapter, while more are planned, "next" names the coming chapter and
+    leads to the chapter map, instead of leading on to the glossary as if the chapters were over."""
+    published = published_chapters(app.srcdir)
+    if not published or pagename != published[-1]:
+        return
+    plan = {number: title for number, title, _ in plan_of_the_intro(app.srcdir)}
+    upcoming = plan.get(len(published) + 1)
+    if upcoming is None:
+        return
+    context["next"] = {
+        "link": app.builder.get_relative_uri(pagename, app.config.root_doc) + "#chapter-map",
+        "title": f"Coming next: {len(published) + 1}. {upcoming} (in preparation)"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Alt text: every figure's image is described by its caption
+# ---------------------------------------------------------------------------------------------
+
+def alt_from_captions(app, doctree, docname):
+    """Give each image of a captioned figure its caption as alt text (instead of its file name)."""
+    from docutils import nodes
+
+    for figure in doctree.findall(nodes.figure):
+        caption = next(iter(figure.findall(nodes.caption)), None)
+        if caption is None:
+            continue
+        text = " ".join(caption.astext().split())
+        for image in figure.findall(nodes.image):
+            if not image.get("alt") or image["alt"] == image.get("uri"):
+                image["alt"] = text
+
+
+
+# ---------------------------------------------------------------------------------------------
+# Page weight: Font Awesome as the theme's web fonts cut down to the icons the pages use; the
+# search index only where it is used
+# ---------------------------------------------------------------------------------------------
+# pydata-sphinx-theme loads Font Awesome twice: its style sheet (with @font-face rules and one
+# rule per icon) and scripts/fontawesome.js, 1.5 MB of JavaScript that turns <i class="fa-...">
+# into inline SVG. The style sheet alone draws every icon, so after the build the script tag is
+# removed from every page and the three icon fonts (430 kB) are replaced by subsets holding only
+# the glyphs of the icon classes the pages and the theme's scripts use, and the glyphs the style
+# sheets use directly (admonition icons and the like).
+
+FA_SCRIPT = re.compile(r'\s*<script[^>]*src="[^"]*scripts/fontawesome\.js[^"]*"[^>]*></script>')
+SEARCH_SCRIPTS = re.compile(
+    r'\s*<script src="[^"]*(?:_static/searchtools\.js|_static/language_data\.js|searchindex\.js)"></script>')
+FA_RULE = re.compile(r'((?:\.fa-[a-z0-9-]+:{1,2}before,?)+)\{content:"(\\[0-9a-fA-F]+|[^"\\])"\}')
+FA_CLASS = re.compile(r"\bfa-[a-z0-9-]+")
+FA_FONTS = ("fa-solid-900.woff2", "fa-regular-400.woff2", "fa-brands-400.woff2")
+FA_WOFF2_SRC = re.compile(r'url\([^)]*/fontawesome/webfonts/fa-[a-z]+-[0-9]+\.woff2\) format\("woff2"\),')
+
+
+def _char(value):
+    return chr(int(value[1:], 16)) if value.startswith("\\") else value
+
+
+def icon_classes(static, html_texts):
+    """The fa-* classes in the pages and in the themes' and extensions' own scripts (not in the
+    vendored MathJax or widget manager, which bring their own fonts)."""
+    js = "".join(p.read_text(encoding="utf-8", errors="replace")
+                 for p in [*static.glob("*.js"), *static.glob("scripts/*.js")]
+                 if "fontawesome" not in p.name)
+    return set(FA_CLASS.findall("".join(html_texts) + js))
+
+
+def icon_codepoints(static, html_texts):
+    """The private-use code points the pages can show: their icon classes, and the style sheets' own."""
+    css = {p: p.read_text(encoding="utf-8", errors="replace") for p in static.rglob("*.css")}
+    by_class = {}
+    for text in css.values():
+        for selectors, value in FA_RULE.findall(text):
+            for name in re.findall(r"\.(fa-[a-z0-9-]+):", selectors):
+                by_class[name] = _char(value)
+    used = icon_classes(static, html_texts)
+    points = {by_class[name] for name in used if name in by_class}
+    for text in css.values():
+        rest = FA_RULE.sub("", text)
+        points |= {_char(v) for v in re.findall(r'"(\\[eEfF][0-9a-fA-F]{3})"', rest)}
+        points |= set(re.findall("[\ue000-\uf8ff]", rest))
+    return {ord(c) for c in points if "\ue000" <= c <= "\uf8ff"}
+
+
+def palette_images(app, exception):
+    """Store each figure of the site as a palette PNG (256 colours) when that is smaller.
+
+    The chapters' figures are kept in the notebooks at twice their pixels (sharp on high-density
+    screens); a Matplotlib figure has few colours, so a palette version looks the same at about
+    40 % of the bytes. Only the site's copies in _images/ change.
+    """
+    if exception is not None or app.builder.format != "html":
+        return
+    import io
+
+    from PIL import Image
+
+    saved = 0
+    for path in (Path(app.outdir) / "_images").glob("*.png"):
+        with Image.open(path) as image:
+            if image.mode == "P":
+                continue
+            rgba = image.convert("RGBA")
+        if rgba.getextrema()[3][0] < 255:           # transparent pixels: keep the original
+            continue
+        palette = rgba.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT,
+                                               dither=Image.Dither.NONE)
+        buffer = io.BytesIO()
+        palette.save(buffer, "PNG", optimize=True)
+        if buffer.tell() < path.stat().st_size:
+            saved += path.stat().st_size - buffer.tell()
+            path.write_bytes(buffer.getvalue())
+    logger.info("figures: palette PNGs save %.0f kB", saved / 1e3)
+
+
+def lighten_icons(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    out = Path(app.outdir)
+    pages = list(out.rglob("*.html"))
+    texts = []
+    # pydata-sphinx-theme loads the search index (70 kB and growing with the book) on every page
+    # for its search-as-you-type box; with that option off (the default) only search.html uses it.
+    as_you_type = app.config.html_theme_options.get("search_as_you_type", False)
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        lighter = FA_SCRIPT.sub("", text)
+        if not as_you_type and page.name != "search.html":
+            lighter = SEARCH_SCRIPTS.sub("", lighter)
+        if lighter != text:
+            page.write_text(lighter, encoding="utf-8")
+        texts.append(lighter)
+    static = out / "_static"
+    for leftover in (static / "scripts").glob("fontawesome.js*"):
+        leftover.unlink()
+    fonts = static / "vendor" / "fontawesome" / "webfonts"
+    if not fonts.is_dir():
+        return
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    # The subsets are TrueType files (a few kB; woff2 would need the brotli module), so the
+    # style sheet's woff2 sources are dropped and its TrueType sources serve.
+    points = icon_codepoints(static, texts)
+    used = icon_classes(static, texts)
+
+    def keep_used(rule):      # an icon rule stays if the pages use one of the classes it names
+        return rule[0] if used & set(re.findall(r"\.(fa-[a-z0-9-]+):", rule[1])) else ""
+
+    for sheet in static.rglob("*.css"):
+        text = sheet.read_text(encoding="utf-8")
+        lighter = FA_RULE.sub(keep_used, FA_WOFF2_SRC.sub("", text))
+        if lighter != text:
+            sheet.write_text(lighter, encoding="utf-8")
+    # subsets of the theme's own files (the site's copies may be subsets from an earlier build)
+    import pydata_sphinx_theme
+
+    originals = (Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme" / "static"
+                 / "vendor" / "fontawesome" / "webfonts")
+    for name in FA_FONTS:
+        (fonts / name).unlink(missing_ok=True)
+        path = fonts / name.replace(".woff2", ".ttf")
+        source = originals / path.name if (originals / path.name).is_file() else path
+        if not source.is_file():
+            continue
+        font = TTFont(source)
+        keep = [p for p in points if p in font.getBestCmap()]
+        options = subset.Options()
+        options.name_IDs = ["*"]                  # the licence records stay
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=keep or [0x20])
+        subsetter.subset(font)
+        font.save(path)
+    logger.info("icons: fontawesome.js left out; icon fonts cut to %d glyphs; search index only "
+                "on the search page", len(points))
+
+
 def setup(app):
     # Early (priority 100 < the default 500), so every other extension sees the final values.
     app.connect("config-inited", choose_assets, priority=100)
     app.connect("config-inited", add_static_files, priority=101)
     app.add_css_file("nnbook.css")                # book/_ext/static/nnbook.css
+    app.add_js_file("nnbook.js", loading_method="defer")   # marks figures wider than the screen
     app.connect("config-inited", set_jupyterhub, priority=100)
     app.connect("config-inited", theme_defaults, priority=100)
     app.connect("html-page-context", drop_thebe_scripts, priority=900)   # after the themes add theirs
+    register_bibliography_style()                 # bibtex_default_style: nnbook (_config.yml)
+    app.add_directive("nnbook-chapter-map", ChapterMap)
+    app.connect("html-page-context", coming_next, priority=900)
+    app.connect("doctree-resolved", alt_from_captions)
+    app.connect("build-finished", lighten_icons)
+    app.connect("build-finished", palette_images)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -3,7 +3,7 @@
 ``check_softmax(fn)`` tests a reader's ``softmax(z)`` on single score vectors and on batches (one
 sample per row), including scores so large or so small that the textbook formula overflows;
 ``check_relu_derivative(fn)`` tests a reader's derivative of ReLU. Expected values come from the
-library's own ``nnlib.functions.softmax`` and ``relu_grad`` and from the numbers printed in Saito's
+library's own ``nnlib.functions.softmax`` and ``relu_grad`` and from the numbers printed in Saitoh's
 section 3.5.
 """
 import numpy as np
@@ -33,7 +33,7 @@ def softmax_cases():
     scores32 = np.array([2.0, 1.0, 0.1, -1.0], dtype=np.float32)
     exact = {"rtol": 1e-6, "atol": 1e-12}
     return [
-        Case("Saito's scores [0.3, 2.9, 4.0] -> [0.0182, 0.2452, 0.7366]", saito,
+        Case("Saitoh's scores [0.3, 2.9, 4.0] -> [0.0182, 0.2452, 0.7366]", saito,
              expected=softmax(saito), **exact,
              hint="divide exp(z) by the sum of exp(z), so that the outputs add up to 1."),
         Case("four equal scores -> 0.25 each", np.full(4, 5.0), expected=np.full(4, 0.25), **exact),
@@ -60,15 +60,15 @@ def relu_derivative_cases():
     """The cases of :func:`check_relu_derivative`."""
     x = np.array([-2.0, -0.5, 0.5, 3.0])
     batch = np.array([[1.0, -0.5],
-                      [-2.0, 3.0]])      # Saito's example in 5.5.1
+                      [-2.0, 3.0]])      # Saitoh's example in 5.5.1
     x32 = np.array([-1.5, 2.5, 1000.0, -0.001], dtype=np.float32)
     return [
         Case("[-2, -0.5, 0.5, 3] -> [0, 0, 1, 1]", x, expected=relu_grad(x),
              hint="ReLU is x for x > 0 (slope 1) and 0 for x < 0 (slope 0)."),
         Case("at x = 0 the derivative is taken as 0", np.array([0.0]), expected=np.array([0.0]),
              hint="ReLU has a corner at 0, where the derivative is not defined; this book (like "
-                  "Saito's eq. 5.8) uses 0 there: test x > 0, not x >= 0."),
-        Case("Saito's batch [[1, -0.5], [-2, 3]] keeps its shape", batch,
+                  "Saitoh's eq. 5.8) uses 0 there: test x > 0, not x >= 0."),
+        Case("Saitoh's batch [[1, -0.5], [-2, 3]] keeps its shape", batch,
              expected=relu_grad(batch),
              hint="work element by element, with no loop and no flattening: (x > 0) has x's shape."),
         Case("float32 in, float32 numbers (not booleans) out", x32,
