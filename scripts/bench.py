@@ -16,7 +16,7 @@ choice) carries over between them. Both libraries get the machine's 2 cores:
 
 * PyTorch: ``torch.set_num_threads(2)``;
 * nnlib: OpenBLAS on one thread (``OPENBLAS_NUM_THREADS=1``); its convolution, pooling and ReLU
-  layers split each batch between two threads of their own (see ``nnlib.parallel``), while the
+  layers split each batch between two threads of their own (see ``nnlib.fast.parallel``), while the
   small matrix products of the MLPs run fastest on one thread (a second one mostly waits). Like
   the training script, nnlib's runs first call ``nnlib.memory.keep_freed_memory()``, so that
   freed arrays are reused rather than handed back to the system (PyTorch's allocator caches them
@@ -59,17 +59,20 @@ GEMM_LABELS = {"nnlib-default": "NumPy/OpenBLAS", "nnlib-SkylakeX": "NumPy/OpenB
 # --- the networks, in nnlib and in PyTorch ----------------------------------------------------
 
 def nnlib_case(name, rng):
-    from nnlib import layers, losses, models, optim
+    """The network in nnlib's fast layers (nnlib.fast; the models use them by default). As in
+    training, the first layer does not compute the gradient with respect to the images."""
+    from nnlib import fast, layers, losses, models, optim
     if name == "mlp30":
-        net = layers.Sequential(layers.Affine(784, 30, rng, init=1.0, bias_std=1.0), layers.Sigmoid(),
-                                layers.Affine(30, 10, rng, init=1.0, bias_std=1.0), layers.Sigmoid())
+        net = layers.Sequential(fast.Affine(784, 30, rng, init=1.0, bias_std=1.0, input_grad=False),
+                                fast.Sigmoid(), fast.Affine(30, 10, rng, init=1.0, bias_std=1.0),
+                                fast.Sigmoid())
         return net, losses.MeanSquaredError(), optim.SGD(net.parameters(), lr=3.0), False
     if name == "mlp50":
-        net = layers.Sequential(layers.Affine(784, 50, rng, init=0.01), layers.ReLU(),
-                                layers.Affine(50, 10, rng, init=0.01))
+        net = layers.Sequential(fast.Affine(784, 50, rng, init=0.01, input_grad=False), fast.ReLU(),
+                                fast.Affine(50, 10, rng, init=0.01))
         return net, losses.SoftmaxWithLoss(), optim.SGD(net.parameters(), lr=0.1), False
     net = models.SimpleConvNet(rng) if name == "simple" else models.DeepConvNet(rng)
-    return net, losses.SoftmaxWithLoss(), optim.Adam(net.parameters(), lr=1e-3), True
+    return net, losses.SoftmaxWithLoss(), fast.Adam(net.parameters(), lr=1e-3), True
 
 
 def torch_case(name):

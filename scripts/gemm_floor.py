@@ -22,7 +22,7 @@ import numpy as np                  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from nnlib import models            # noqa: E402
-from nnlib.conv import Convolution  # noqa: E402
+from nnlib.fast import Convolution  # noqa: E402
 
 BATCH, HALF, STEPS = 100, 50, 500
 

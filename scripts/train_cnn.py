@@ -49,11 +49,12 @@ ROOT = Path(__file__).resolve().parent.parent
 import nnlib                        # noqa: E402
 from nnlib.augment import random_shifts              # noqa: E402
 from nnlib.data import load_mnist                    # noqa: E402
+from nnlib.fast.parallel import workers_for          # noqa: E402
 from nnlib.files import atomic_write                 # noqa: E402
 from nnlib.losses import SoftmaxWithLoss             # noqa: E402
 from nnlib.memory import keep_freed_memory           # noqa: E402
 from nnlib.models import DeepConvNet, SimpleConvNet, save_weights   # noqa: E402
-from nnlib.optim import Adam                         # noqa: E402
+from nnlib.fast import Adam                          # noqa: E402
 from nnlib.train import History, accuracy, fit       # noqa: E402
 
 MODELS = {
@@ -165,7 +166,7 @@ def train(name, *, epochs, seed, split, augment, lr, batch_size, out_dir, progre
         "numpy_version": np.__version__,
         "python_version": platform.python_version(),
         "threads": {"OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS"),
-                    "nnlib_conv_workers": model[0].workers},
+                    "nnlib_conv_workers": workers_for(model[0])},
         "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
     write_json_atomic(out_dir / f"{stem}.json", record)
