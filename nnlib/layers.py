@@ -61,6 +61,8 @@ class Layer:
     out_spec = None
     #: False: ``backward`` fills the parameter gradients only and returns None.
     input_grad = True
+    #: False for a container (Sequential) whose layers check what they receive themselves.
+    checks_inputs = True
 
     def __init_subclass__(cls, **kwargs):
         """Wrap the ``forward`` and ``backward`` a subclass defines, so that its checks run first.
@@ -70,6 +72,8 @@ class Layer:
         the body. ``inspect.getsource`` of either shows the body as written (``functools.wraps``).
         """
         super().__init_subclass__(**kwargs)
+        if not cls.checks_inputs:
+            return
         if "forward" in cls.__dict__:
             cls.forward = _checked_forward(cls.__dict__["forward"])
         if "backward" in cls.__dict__:
@@ -426,11 +430,7 @@ class Sequential(Layer):
                 raise ValueError(f"Sequential expects layers with forward and backward, got {layer!r}")
         self.layers = list(layers)
 
-    def check_input(self, x):
-        pass            # the first layer checks x
-
-    def check_dout(self, dout):
-        pass            # the last layer checks dout
+    checks_inputs = False       # the first layer checks x, the last one dout
 
     def forward(self, x, training=False):
         for layer in self.layers:

@@ -18,7 +18,7 @@ choice) carries over between them. Both libraries get the machine's 2 cores:
 * nnlib: OpenBLAS on one thread (``OPENBLAS_NUM_THREADS=1``); its convolution, pooling and ReLU
   layers split each batch between two threads of their own (see ``nnlib.fast.parallel``), while the
   small matrix products of the MLPs run fastest on one thread (a second one mostly waits). Like
-  the training script, nnlib's runs first call ``nnlib.memory.keep_freed_memory()``, so that
+  the training script, nnlib's runs first call ``keep_freed_memory()`` (``scripts/memory.py``), so that
   freed arrays are reused rather than handed back to the system (PyTorch's allocator caches them
   too).
 
@@ -170,7 +170,7 @@ def worker(impl, name):
                 loss.backward()
                 opt.step()
     else:
-        from nnlib.memory import keep_freed_memory
+        from memory import keep_freed_memory
         from nnlib.train import fit
         keep_freed_memory()  # reuse freed blocks instead of page-faulting in new ones (PyTorch caches too)
         rng = np.random.default_rng(0)

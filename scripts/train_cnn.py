@@ -52,7 +52,7 @@ from nnlib.data import load_mnist                    # noqa: E402
 from nnlib.fast.parallel import workers_for          # noqa: E402
 from nnlib.files import atomic_write                 # noqa: E402
 from nnlib.losses import SoftmaxWithLoss             # noqa: E402
-from nnlib.memory import keep_freed_memory           # noqa: E402
+from memory import keep_freed_memory                 # noqa: E402  (scripts/memory.py)
 from nnlib.models import DeepConvNet, SimpleConvNet, save_weights   # noqa: E402
 from nnlib.fast import Adam                          # noqa: E402
 from nnlib.train import History, accuracy, fit       # noqa: E402
@@ -203,7 +203,7 @@ def main(argv=None):
     args.lr_drop_after = drop if args.lr_drop_after is None else (args.lr_drop_after or None)
     if args.epochs < 1:
         parser.error("--epochs must be at least 1")
-    keep_freed_memory()   # reuse freed arrays instead of page-faulting in new ones (see nnlib.memory)
+    keep_freed_memory()   # reuse freed arrays instead of page-faulting in new ones (see scripts/memory.py)
     train(args.model, epochs=args.epochs, seed=args.seed, split=args.split, augment=args.augment,
           lr=args.lr, batch_size=args.batch_size, out_dir=args.out,
           progress=None if args.progress else False, train_images=args.train_images,

@@ -260,20 +260,23 @@ class Convolution(conv.Convolution):
 class Pooling(conv.Pooling):
     """:class:`nnlib.conv.Pooling` on the channels-last view of its input, without ``argmax``.
 
-    A window maximum is the maximum over window rows of the maximum over window columns, so max
+    A window maximum is the maximum over window columns of the maximum over window rows, so max
     pooling runs in two passes, each a short loop over the window offsets that compares whole
     strided slices of the batch -- never a loop over pixels, and never the slow ``argmax`` along
-    a short axis. Each pass remembers, for every output, which offset won (ties go to the first),
-    and the backward pass sends the gradient back along those choices. Columns first, then rows:
-    so a tie goes to the first maximum in row-major order, as in the teaching layer. The output
-    (and dx) are channels last, still shaped (N, C, ...). Big batches run on two threads.
+    a short axis. Each pass remembers, for every output, which offset won, and the backward pass
+    sends the gradient back along those choices. Ties go where the teaching layer sends them, to
+    the first maximum in row-major order: the first pass takes the first row, the second pass
+    prefers the column whose maximum came from the earlier row, then the first column. (Rows
+    first because the first pass, on the whole input, then copies long runs of W*C numbers.)
+    The output (and dx) are channels last, still shaped (N, C, ...). Big batches run on two
+    threads.
     """
 
     #: How many threads share the work of one call: 1, 2, or None to decide at each call.
     workers = None
 
     def forward(self, x, training=False):
-        """(N, C, H, W) -> (N, C, OH, OW), returned channels last."""
+        """(N, C, H, W) -> (N, C, OH, OW), returned channels last (see :class:`Convolution`)."""
         N, C, H, W = x.shape
         s, p = self.stride, self.pad
         OH = conv_output_size(H, self.pool_h, s, p)
@@ -289,21 +292,22 @@ class Pooling(conv.Pooling):
             out /= x.dtype.type(self.pool_h * self.pool_w)
             self._cache = (x.shape, OH, OW)
             return out.transpose(0, 3, 1, 2)
-        col_arg = np.empty((N, H + 2 * p, OW, C), dtype=np.int8)
-        row_arg = np.empty((N, OH, OW, C), dtype=np.int8)
+        row_arg = np.empty((N, OH, W + 2 * p, C), dtype=np.int8)
+        col_arg = np.empty((N, OH, OW, C), dtype=np.int8)
 
         def work(lo, hi, part):                       # images lo:hi
             xp = _padded(xl[lo:hi], p, fill=-np.inf, axes=(1, 2))
-            # Pass 1: for each input row and each output column, the maximum over the window columns.
-            cols = [xp[:, :, _window_slice(j, s, OW)] for j in range(self.pool_w)]
-            col_max = np.empty(col_arg[lo:hi].shape, dtype=x.dtype)
-            self._running_max(cols, col_max, col_arg[lo:hi])
-            # Pass 2: the maximum of those over the window rows.
-            rows = [col_max[:, _window_slice(i, s, OH)] for i in range(self.pool_h)]
-            self._running_max(rows, out[lo:hi], row_arg[lo:hi])
+            # Pass 1: for each output row and each input column, the maximum over the window rows.
+            rows = [xp[:, _window_slice(i, s, OH)] for i in range(self.pool_h)]
+            row_max = np.empty(row_arg[lo:hi].shape, dtype=x.dtype)
+            self._running_max(rows, row_max, row_arg[lo:hi])
+            # Pass 2: the maximum of those over the window columns; a tie goes to the earlier row.
+            cols = [row_max[:, :, _window_slice(j, s, OW)] for j in range(self.pool_w)]
+            won_rows = [row_arg[lo:hi, :, _window_slice(j, s, OW)] for j in range(self.pool_w)]
+            self._running_max_by_row(cols, won_rows, out[lo:hi], col_arg[lo:hi])
 
         in_parts(work, N, parts_for(x, workers_for(self)))
-        self._cache = (x.shape, OH, OW, col_arg, row_arg)
+        self._cache = (x.shape, OH, OW, row_arg, col_arg)
         return out.transpose(0, 3, 1, 2)
 
     @staticmethod
@@ -325,6 +329,29 @@ class Pooling(conv.Pooling):
             np.maximum(best, candidate, out=best)
             np.maximum(arg, larger.view(np.int8) * np.int8(k), out=arg)
 
+    @staticmethod
+    def _running_max_by_row(candidates, rows, best, arg):
+        """Like :meth:`_running_max`, but a tie goes to the candidate whose value came from the
+        earlier window row (``rows[k]``: that row for candidate k), and only then to the first."""
+        if len(candidates) == 1:
+            best[...] = candidates[0]
+            arg[...] = 0
+            return
+        take = np.greater(candidates[1], candidates[0])
+        take |= (candidates[1] == candidates[0]) & (rows[1] < rows[0])
+        np.maximum(candidates[0], candidates[1], out=best)
+        np.copyto(arg, take)
+        if len(candidates) == 2:
+            return
+        best_row = np.where(take, rows[1], rows[0])
+        for k in range(2, len(candidates)):
+            candidate, row = candidates[k], rows[k]
+            np.greater(candidate, best, out=take)
+            take |= (candidate == best) & (row < best_row)
+            np.copyto(best, candidate, where=take)
+            np.copyto(best_row, row, where=take)
+            np.copyto(arg, np.int8(k), where=take)
+
     def backward(self, dout):
         """dL/d(out) (N, C, OH, OW) -> dL/dx (N, C, H, W), returned channels last."""
         (N, C, H, W), OH, OW = self._cache[:3]
@@ -338,22 +365,22 @@ class Pooling(conv.Pooling):
                 for j in range(self.pool_w):
                     dxp[:, _window_slice(i, s, OH), _window_slice(j, s, OW)] += share
             return dxp[:, p:p + H, p:p + W].copy().transpose(0, 3, 1, 2)
-        col_arg, row_arg = self._cache[3:]
+        row_arg, col_arg = self._cache[3:]
         # When the windows tile the image exactly, every element is written once: no need to zero.
-        tiles_h = s == self.pool_h and OH * s == Hp
         tiles_w = s == self.pool_w and OW * s == Wp
-        dxp = (np.empty if tiles_w else np.zeros)((N, Hp, Wp, C), dtype=dout.dtype)
+        tiles_h = s == self.pool_h and OH * s == Hp
+        dxp = (np.empty if tiles_h else np.zeros)((N, Hp, Wp, C), dtype=dout.dtype)
 
         def work(lo, hi, part):                       # images lo:hi
-            # Undo pass 2: send each output's gradient to the winning row of its window ...
-            dcol = (np.empty if tiles_h else np.zeros)((hi - lo, Hp, OW, C), dtype=dout.dtype)
-            for i in range(self.pool_h):
-                self._send(dy[lo:hi], row_arg[lo:hi] == i,
-                           dcol[:, _window_slice(i, s, OH)], self.pool_h)
-            # ... and undo pass 1: from there to the winning column.
+            # Undo pass 2: send each output's gradient to the winning column of its window ...
+            drow = (np.empty if tiles_w else np.zeros)((hi - lo, OH, Wp, C), dtype=dout.dtype)
             for j in range(self.pool_w):
-                self._send(dcol, col_arg[lo:hi] == j,
-                           dxp[lo:hi, :, _window_slice(j, s, OW)], self.pool_w)
+                self._send(dy[lo:hi], col_arg[lo:hi] == j,
+                           drow[:, :, _window_slice(j, s, OW)], self.pool_w)
+            # ... and undo pass 1: from there to the winning row.
+            for i in range(self.pool_h):
+                self._send(drow, row_arg[lo:hi] == i,
+                           dxp[lo:hi, _window_slice(i, s, OH)], self.pool_h)
 
         in_parts(work, N, parts_for(dout, workers_for(self)))
         dx = dxp[:, p:p + H, p:p + W].copy() if p else dxp

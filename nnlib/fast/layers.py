@@ -59,7 +59,7 @@ class Sigmoid(layers.Sigmoid):
     half = one = np.array(0.5, np.float32)
 
     def forward(self, x, training=False):
-        if self.half.dtype != x.dtype:
+        if x.dtype is not self.half.dtype:
             self.half, self.one = np.array(0.5, x.dtype), np.array(1.0, x.dtype)
         out = np.multiply(x, self.half)   # a new array: x itself is left alone
         np.tanh(out, out=out)
