@@ -52,7 +52,11 @@ def he_std(n_in):
 
 
 def xavier(shape, rng, dtype=np.float32):
-    """Normal weights with std 1/sqrt(fan_in). PyTorch: ``nn.init.kaiming_normal_(w, nonlinearity="linear")``."""
+    """Normal weights with std 1/sqrt(fan_in). PyTorch: ``nn.init.kaiming_normal_(w, nonlinearity="linear")``.
+
+    Not PyTorch's ``nn.init.xavier_normal_``, whose std is sqrt(2 / (fan_in + fan_out)) (Glorot and
+    Bengio's average of both fans); the name follows Saito and Caffe, see :func:`xavier_std`.
+    """
     return normal(shape, xavier_std(fan_in(shape)), rng, dtype)
 
 

@@ -232,17 +232,24 @@ def save_weights(model, path):
         np.savez(f, **arrays)
 
 
-def load_weights(model, path):
-    """Copy the arrays saved by :func:`save_weights` into ``model`` (in place) and return it.
+def load_weights(model, source):
+    """Copy saved arrays into ``model`` (in place) and return it.
 
-    Checks first that the file holds exactly the model's parameters with the same shapes, and
-    raises a ``ValueError`` naming every mismatch otherwise (typically: the file belongs to
-    another architecture). Values are converted to the model's dtype (float32 weights can be
-    loaded into a float64 model for a gradient check).
+    ``source`` is a file written by :func:`save_weights`, or a dict of arrays with the same names
+    (``"0.W"``, ``"0.b"``, ...; e.g. converted from another library). Checks first that it holds
+    exactly the model's parameters with the same shapes, as floating-point arrays no more precise
+    than the model's dtype, and raises a ``ValueError`` naming every mismatch otherwise (typically:
+    the file belongs to another architecture). float32 weights can be loaded into a float64 model
+    for a gradient check; float64 ones into a float32 model would be rounded silently, so they are
+    refused (convert them with ``.astype(np.float32)`` first if that is what you want).
     """
     targets = _named_arrays(model)
-    with np.load(path, allow_pickle=False) as stored:
-        stored = {name: stored[name] for name in stored.files}
+    if isinstance(source, dict):
+        stored, path = {name: np.asarray(array) for name, array in source.items()}, "the dict"
+    else:
+        with np.load(source, allow_pickle=False) as stored:
+            stored = {name: stored[name] for name in stored.files}
+        path = source
     problems = []
     missing = sorted(set(targets) - set(stored))
     extra = sorted(set(stored) - set(targets))
@@ -254,6 +261,9 @@ def load_weights(model, path):
         if stored[name].shape != targets[name].shape:
             problems.append(f"{name} has shape {stored[name].shape} in the file but "
                             f"{targets[name].shape} in the model")
+        elif not (stored[name].dtype.kind == "f" and stored[name].dtype.itemsize <= targets[name].dtype.itemsize):
+            problems.append(f"{name} has dtype {stored[name].dtype} in the file but the model holds "
+                            f"{targets[name].dtype}")
     if problems:
         raise ValueError(f"{path} does not fit this {type(model).__name__}: " + "; ".join(problems)
                          + ". Build the model with the same architecture as the one that was saved.")

@@ -8,6 +8,9 @@
 gradient lambda * W of the L2 penalty (lambda / 2) * sum W**2 to every weight (every parameter with two
 or more dimensions); biases and BatchNorm's gamma and beta are not decayed, as in both books.
 With Nielsen's regularised cost C0 + (lambda_N / 2n) sum w**2, use ``weight_decay = lambda_N / n``.
+(PyTorch's ``weight_decay=`` decays every parameter it is given, biases included; the "PyTorch
+equivalent" of each optimizer below holds as written for ``weight_decay=0``, and with weight decay
+when PyTorch gets two parameter groups, the biases with ``weight_decay=0``.)
 
 The state (velocities, squared-gradient sums) is kept per parameter in the parameter's dtype.
 """

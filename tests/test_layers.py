@@ -374,6 +374,12 @@ def test_backward_never_modifies_its_arguments():
         np.testing.assert_array_equal(x, x_copy, err_msg=repr(layer))
 
 
+def test_from_arrays_copies_like_convolution():
+    W, b = np.ones((2, 3)), np.zeros(2)
+    layer = Affine.from_arrays(W, b)
+    assert not np.shares_memory(layer.W.data, W) and not np.shares_memory(layer.b.data, b)
+
+
 def test_parameter_gradients_are_assigned_not_accumulated():
     rng = rng_(14)
     layer = Affine(3, 2, rng, dtype=F64)

@@ -156,6 +156,20 @@ def test_load_weights_explains_mismatches(tmp_path):
     assert double[0].W.data.dtype == np.float64
 
 
+def test_load_weights_from_a_dict_checks_shapes_and_dtypes():
+    model = SimpleConvNet(np.random.default_rng(0), filter_num=4, hidden_size=8)
+    arrays = {f"{i}.{p.name}": p.data * 2 for i, layer in enumerate(model) for p in layer.parameters()}
+    teaching = load_weights(SimpleConvNet(np.random.default_rng(1), filter_num=4, hidden_size=8,
+                                          fast=False), arrays)
+    for p, q in zip(teaching.parameters(), model.parameters(), strict=True):
+        np.testing.assert_array_equal(p.data, 2 * q.data)
+    narrowing = dict(arrays, **{"0.W": arrays["0.W"].astype(np.float64)})
+    with pytest.raises(ValueError, match="0.W has dtype float64 in the file but the model holds float32"):
+        load_weights(model, narrowing)
+    with pytest.raises(ValueError, match="4.b has dtype int64"):
+        load_weights(model, dict(arrays, **{"4.b": np.zeros(8, np.int64)}))
+
+
 # ----------------------------------------------------------------------------------------------
 # Augmentation
 # ----------------------------------------------------------------------------------------------
