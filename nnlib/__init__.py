@@ -20,7 +20,8 @@ Modules (each one responsibility, numpy only):
 ``nnlib.interactive`` (sliders for the chapters) is the presentation layer; it needs matplotlib and
 ipywidgets and is imported only when asked for.
 """
-from . import (augment, conv, data, fast, files, functions, gradcheck, graph, init, layers, losses,
-               models, optim, train)
+from . import augment, conv, data, fast, files, functions, gradcheck, graph, init, layers, losses, models, optim, train
 
+__all__ = ["augment", "conv", "data", "fast", "files", "functions", "gradcheck", "graph", "init", "layers",
+           "losses", "models", "optim", "train"]
 __version__ = "0.1.0"

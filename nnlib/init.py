@@ -25,7 +25,8 @@ def normal(shape, std, rng, dtype=np.float32):
     PyTorch equivalent: ``torch.nn.init.normal_(w, 0.0, std)``.
     """
     if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
+        raise ValueError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
+                         f"got {type(rng).__name__}")
     std = float(std)   # a numpy float64 std would silently turn a float32 array into float64
     if std < 0:
         raise ValueError(f"std must be >= 0, got {std}")

@@ -49,7 +49,8 @@ CASES = {
     "mlp30": ("MLP 784-30-10", "sigmoid, quadratic cost, SGD eta=3.0 (Nielsen ch. 1)", 10, 3),
     "mlp50": ("MLP 784-50-10", "ReLU, softmax cross-entropy, SGD lr=0.1 (Saito ch. 5)", 100, 3),
     "simple": ("SimpleConvNet", "conv 30x5x5, ReLU, max-pool, fc 100, fc 10; Adam (Saito ch. 7)", 100, 1),
-    "deep": ("DeepConvNet", "6 conv 3x3 (16-16-32-32-64-64), 3 max-pools, fc 50, fc 10, dropout; Adam (Saito ch. 8)", 100, 1),
+    "deep": ("DeepConvNet",
+             "6 conv 3x3 (16-16-32-32-64-64), 3 max-pools, fc 50, fc 10, dropout; Adam (Saito ch. 8)", 100, 1),
 }
 CORETYPES = {"default": None, "SkylakeX": "SkylakeX"}
 GEMM_LABELS = {"nnlib-default": "NumPy/OpenBLAS", "nnlib-SkylakeX": "NumPy/OpenBLAS with SkylakeX kernels",
@@ -171,6 +172,7 @@ def worker(impl, name):
                 opt.step()
     else:
         from memory import keep_freed_memory
+
         from nnlib.train import fit
         keep_freed_memory()  # reuse freed blocks instead of page-faulting in new ones (PyTorch caches too)
         rng = np.random.default_rng(0)

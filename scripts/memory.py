@@ -37,8 +37,9 @@ def keep_freed_memory(threshold=1 << 30):
     try:
         libc = ctypes.CDLL(name)
         mallopt = libc.mallopt
-        libc.gnu_get_libc_version       # only glibc has this (and mallopt's parameters)
     except (OSError, AttributeError, TypeError):
+        return False
+    if not hasattr(libc, "gnu_get_libc_version"):      # only glibc has this (and mallopt's parameters)
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     # The mmap threshold first: setting either one switches off glibc's own adjustment of both.

@@ -11,7 +11,6 @@ from nnlib import fast
 from nnlib.conv import Convolution, Pooling, col2im, conv_output_size, im2col
 from nnlib.gradcheck import check_layer
 
-
 # ----------------------------------------------------------------------------------------------
 # Independent references
 # ----------------------------------------------------------------------------------------------

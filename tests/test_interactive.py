@@ -432,6 +432,7 @@ def test_save_html_writes_a_standalone_page(tmp_path):
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
+@pytest.mark.slow
 def test_viewer_swaps_frames_in_a_headless_browser(tmp_path):
     """Load the page from a file (no server, no network), move both sliders as a reader would and
     read back the image and the value labels."""
@@ -541,6 +542,7 @@ def test_fixture_notebook_outputs_are_static_and_shown_once():
         assert not [o for o in others if o["output_type"] in ("execute_result", "display_data")]
 
 
+@pytest.mark.slow
 def test_fixture_notebook_passes_strict_nbval():
     env = dict(os.environ, NNBOOK_FIGURES="static")
     result = subprocess.run(

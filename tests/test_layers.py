@@ -6,11 +6,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nnlib import fast, init
-from nnlib.fast import parallel
 from nnlib.conv import Pooling
+from nnlib.fast import parallel
 from nnlib.gradcheck import check_layer, numerical_diff, numerical_gradient, relative_error
-from nnlib.layers import (Affine, BatchNorm, Dropout, Flatten, Layer, Parameter, ReLU, Sequential, Sigmoid,
-                          Tanh)
+from nnlib.layers import Affine, BatchNorm, Dropout, Flatten, Layer, Parameter, ReLU, Sequential, Sigmoid, Tanh
 
 F64 = np.float64
 TOL = 1e-7

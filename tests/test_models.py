@@ -221,6 +221,7 @@ def test_random_shifts_are_seeded_one_pixel_moves():
 # ----------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("stem, build", [("simple_convnet", SimpleConvNet), ("deep_convnet", DeepConvNet)])
+@pytest.mark.slow
 def test_shipped_weights_reproduce_the_recorded_accuracy(stem, build):
     weights, record = WEIGHTS / f"{stem}.npz", WEIGHTS / f"{stem}.json"
     if not (weights.exists() and record.exists()):

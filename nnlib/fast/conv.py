@@ -18,8 +18,9 @@ product, so these layers move less of it:
 
 ``tests/fast/test_equal_to_teaching.py`` checks them against :mod:`nnlib.conv` in float64.
 """
-import numpy as np
 from types import SimpleNamespace
+
+import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .. import conv
