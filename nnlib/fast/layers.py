@@ -40,14 +40,16 @@ class ReLU(layers.ReLU):
 
     def forward(self, x, training=False):
         out = np.empty_like(x)                        # same shape, dtype and memory layout as x
-        parallel.by_rows(lambda x, out: np.maximum(x, 0, out=out), (x, out), parallel.workers_for(self))
+        workers = parallel.workers_for(self) if x.size >= parallel.BIG else 1
+        parallel.by_rows(lambda x, out: np.maximum(x, 0, out=out), (x, out), workers)
         self.out = out
         return out
 
     def backward(self, dout):
         dx = np.empty_like(dout)
+        workers = parallel.workers_for(self) if dout.size >= parallel.BIG else 1
         parallel.by_rows(lambda dout, out, dx: np.multiply(dout, out > 0, out=dx),
-                         (dout, self.out, dx), parallel.workers_for(self))
+                         (dout, self.out, dx), workers)
         return dx
 
 

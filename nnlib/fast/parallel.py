@@ -18,6 +18,7 @@ BIG = 2**18
 BIG_PRODUCT = 2**22
 
 _HELPER = {}     # process id -> the helper thread pool of that process (see _helper_threads)
+_CPUS = os.cpu_count() or 1      # asked once: os.cpu_count() reads /sys, tens of microseconds
 
 
 def default_workers():
@@ -36,7 +37,7 @@ def default_workers():
         return int(explicit)
     blas = next((os.environ[name] for name in ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS",
                                                "OMP_NUM_THREADS") if os.environ.get(name)), None)
-    return 2 if blas == "1" and (os.cpu_count() or 1) >= 2 else 1
+    return 2 if blas == "1" and _CPUS >= 2 else 1
 
 
 def workers_for(owner):
