@@ -13,16 +13,18 @@ JOBS     ?= 2
 export NNBOOK_FIGURES := static
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test lab execute portable bench train-cnn train-mlp clean help web-assets
+.PHONY: book test unit lint lab execute portable bench train-cnn train-mlp clean help web-assets
 
 # Notebooks and tests multiply small matrices, which run fastest on one BLAS thread per process
 # (a second thread mostly waits for a busy core), and `make test` runs two processes at once.
 # Stored outputs are made and checked with the same setting. Training and benchmarks use 2 threads.
-test execute: export OPENBLAS_NUM_THREADS := 1
+test unit execute: export OPENBLAS_NUM_THREADS := 1
 
 help:
 	@echo "make book      set up .venv if needed, build the web book into _build/html"
-	@echo "make test      set up .venv if needed, run every test (unit, strict nbval, book build)"
+	@echo "make test      set up .venv if needed, run ruff and every test (unit, strict nbval, book build)"
+	@echo "make unit      the unit tests alone, without the notebooks and the tests marked slow"
+	@echo "make lint      ruff over the Python code (configured in pyproject.toml)"
 	@echo "make lab       open the book in JupyterLab (live sliders)"
 	@echo "make execute   re-execute notebooks in place to refresh stored outputs (NB=path for one)"
 	@echo "make portable  re-check stored outputs under 3 BLAS kernels x 1 and 2 threads (NB=path for one)"
@@ -41,7 +43,7 @@ $(STAMP): requirements.txt pyproject.toml
 # The JavaScript the pages load (MathJax, require.js, the widget manager) comes from the npm
 # registry at the exact versions of package-lock.json and is served by the site from _vendor/.
 # Done again only when the lockfile or the copy script change. Without Node.js the book still
-# builds, with those three loaded from CDNs, and says so (book/_ext/web_assets.py).
+# builds, with those three loaded from CDNs, and says so (book/_ext/nnbook_site.py).
 web-assets:
 	@if [ -f _vendor/VERSIONS ] && [ _vendor/VERSIONS -nt package-lock.json ] \
 	        && [ _vendor/VERSIONS -nt scripts/vendor_assets.sh ]; then :; \
@@ -60,8 +62,15 @@ book: $(STAMP) web-assets
 	$(BIN)/jupyter-book build -W -n --keep-going .
 	@echo "Book built: file://$(CURDIR)/_build/html/index.html"
 
-test: $(STAMP) web-assets
+test: $(STAMP) web-assets lint
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval tests chapters
+
+# The fast feedback loop: nnlib's unit tests, without notebooks, the book build or the browser.
+unit: $(STAMP)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile -m "not slow" tests
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
 
 lab: $(STAMP)
 	env -u NNBOOK_FIGURES $(BIN)/jupyter lab --notebook-dir=.
@@ -70,11 +79,14 @@ execute: $(STAMP)
 	@for nb in $(NB); do \
 	    echo "executing $$nb"; \
 	    $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-	        --ExecutePreprocessor.timeout=600 "$$nb" || exit 1; \
+	        --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False "$$nb" || exit 1; \
 	    $(BIN)/jupyter nbconvert --to notebook --inplace --log-level=WARN \
 	        --CoalesceStreamsPreprocessor.enabled=True "$$nb" || exit 1; \
+	    $(BIN)/python scripts/strip_execution_times.py "$$nb" || exit 1; \
 	done
-	@# (the second pass joins output streams the kernel split mid-line, which the web page would show as breaks)
+	@# (the second pass joins output streams the kernel split mid-line, which the web page would show as
+	@# breaks; the last step removes execution timestamps left by older runs, so an unchanged re-run
+	@# changes no file)
 	@echo "Before committing these outputs, run: make portable NB=\"$(NB)\" (readers' CPUs use other BLAS kernels)"
 
 # Maintainer's check, not run by `make test` or CI: strict nbval (and the shipped-weights tests)

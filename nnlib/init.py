@@ -25,7 +25,8 @@ def normal(shape, std, rng, dtype=np.float32):
     PyTorch equivalent: ``torch.nn.init.normal_(w, 0.0, std)``.
     """
     if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
+        raise ValueError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
+                         f"got {type(rng).__name__}")
     std = float(std)   # a numpy float64 std would silently turn a float32 array into float64
     if std < 0:
         raise ValueError(f"std must be >= 0, got {std}")
@@ -52,7 +53,11 @@ def he_std(n_in):
 
 
 def xavier(shape, rng, dtype=np.float32):
-    """Normal weights with std 1/sqrt(fan_in). PyTorch: ``nn.init.kaiming_normal_(w, nonlinearity="linear")``."""
+    """Normal weights with std 1/sqrt(fan_in). PyTorch: ``nn.init.kaiming_normal_(w, nonlinearity="linear")``.
+
+    Not PyTorch's ``nn.init.xavier_normal_``, whose std is sqrt(2 / (fan_in + fan_out)) (Glorot and
+    Bengio's average of both fans); the name follows Saito and Caffe, see :func:`xavier_std`.
+    """
     return normal(shape, xavier_std(fan_in(shape)), rng, dtype)
 
 

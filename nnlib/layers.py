@@ -7,19 +7,32 @@ The protocol every layer follows (and that `conv` and `models` build on):
   returns dL/d(input); it never modifies ``dout`` or anything the caller handed in;
 * ``parameters()`` lists the layer's :class:`Parameter` objects (empty for layers without weights).
 
-Every layer has a ``dtype`` (default float32) and refuses arrays of another dtype with a
-``ValueError`` rather than silently computing in float64. Gradient checks build the same layers with
-``dtype=np.float64``.
+The bodies of ``forward`` and ``backward`` are the layer's mathematics and nothing else. The checks
+of what comes in live in two methods beside them, ``check_input(x)`` and ``check_dout(dout)``, and
+:class:`Layer` runs them before every call of a body (see :meth:`Layer.__init_subclass__`): a
+wrong shape or dtype is refused with a message that says what was expected, whoever calls.
 
-One optional extension: a layer whose class sets ``can_skip_input_grad = True`` (here :class:`Affine`
-and :class:`Sequential`) also accepts ``backward(dout, input_grad=False)``, which fills the parameter
-gradients but skips dL/d(input) and returns None. The training loop uses it for the first layer:
-nobody needs the gradient with respect to the images, and it is one matrix product per step.
+Dtypes: a layer with parameters (Affine, BatchNorm, and the convolution) holds them in its
+``dtype`` (default float32) and refuses arrays of another dtype with a ``ValueError`` rather than
+silently computing in float64; gradient checks build those layers with ``dtype=np.float64``. A
+layer without parameters (Sigmoid, Tanh, ReLU, Dropout, Flatten, Pooling) computes in the dtype of
+its input, whatever the ``dtype`` it was given (kept for compatibility; it names the dtype that
+error messages suggest).
+
+A layer built with ``input_grad=False`` (Affine and Convolution) fills its parameter gradients but
+does not compute dL/d(input): its ``backward`` returns None. The book's models build their first
+layer that way, because nobody needs the gradient with respect to the images, and it is one
+matrix product per step.
+
+Faster versions of some of these layers, with the same interface and tested equal to them, live
+in :mod:`nnlib.fast`; the book prints the ones here.
 """
+import functools
+
 import numpy as np
 
 from . import init as initializers
-from . import parallel
+from .functions import sigmoid
 
 
 class Parameter:
@@ -38,9 +51,46 @@ class Parameter:
 
 
 class Layer:
-    """Base class: a layer without parameters that passes nothing through until overridden."""
+    """Base class: a layer without parameters that passes nothing through until overridden.
 
-    can_skip_input_grad = False
+    Subclasses write ``forward`` and ``backward`` as the mathematics alone; the input checks go into
+    ``check_input`` and ``check_dout``, which run first (see :meth:`__init_subclass__`).
+    """
+
+    #: Shape and dtype of the last forward output: what ``backward`` must receive (None before).
+    out_spec = None
+    #: False: ``backward`` fills the parameter gradients only and returns None.
+    input_grad = True
+    #: False for a container (Sequential) whose layers check what they receive themselves.
+    checks_inputs = True
+
+    def __init_subclass__(cls, **kwargs):
+        """Wrap the ``forward`` and ``backward`` a subclass defines, so that its checks run first.
+
+        The wrapped ``forward`` calls ``check_input(x)``, then the body, and records the output's
+        shape and dtype in ``out_spec``; the wrapped ``backward`` calls ``check_dout(dout)``, then
+        the body. ``inspect.getsource`` of either shows the body as written (``functools.wraps``).
+        """
+        super().__init_subclass__(**kwargs)
+        if not cls.checks_inputs:
+            return
+        if "forward" in cls.__dict__:
+            cls.forward = _checked_forward(cls.__dict__["forward"])
+        if "backward" in cls.__dict__:
+            cls.backward = _checked_backward(cls.__dict__["backward"])
+
+    def check_input(self, x):
+        """Raise unless ``x`` is an input this layer accepts (default: a floating-point ndarray)."""
+        if not (isinstance(x, np.ndarray) and x.dtype.kind == "f"):
+            raise array_error(self, "forward", x, getattr(self, "dtype", np.float32))
+
+    def check_dout(self, dout):
+        """Raise unless ``dout`` has the shape and dtype of the last forward output."""
+        spec = self.out_spec
+        if spec is None:
+            raise array_error(self, "backward", dout, np.float32)
+        if not (isinstance(dout, np.ndarray) and dout.dtype == spec[1] and dout.shape == spec[0]):
+            raise array_error(self, "backward", dout, spec[1], spec[0])
 
     def forward(self, x, training=False):
         raise NotImplementedError
@@ -53,6 +103,32 @@ class Layer:
 
     def __call__(self, x, training=False):
         return self.forward(x, training=training)
+
+
+def _checked_forward(body):
+    if getattr(body, "checked", False):
+        return body
+
+    @functools.wraps(body)
+    def forward(self, x, training=False):
+        self.check_input(x)
+        out = body(self, x, training)
+        self.out_spec = (out.shape, out.dtype)
+        return out
+    forward.checked = True
+    return forward
+
+
+def _checked_backward(body):
+    if getattr(body, "checked", False):
+        return body
+
+    @functools.wraps(body)
+    def backward(self, dout):
+        self.check_dout(dout)
+        return body(self, dout)
+    backward.checked = True
+    return backward
 
 
 def array_error(layer, what, a, dtype, shape=None, hint=""):
@@ -82,39 +158,33 @@ def check_array(layer, what, a, dtype, shape=None):
         raise array_error(layer, what, a, dtype, shape)
 
 
-def check_dout(layer, dout, dtype, out_shape):
-    """Raise unless ``dout`` is an ndarray of ``dtype`` and of the forward output's shape
-    ``out_shape`` (None if forward has not run yet, which is then the error)."""
-    if not (isinstance(dout, np.ndarray) and dout.dtype == dtype and dout.shape == out_shape):
-        raise array_error(layer, "backward", dout, dtype, out_shape)
-
-
 class Affine(Layer):
     """Fully connected layer: out = x @ W.T + b.
 
     Shapes: x (N, n_in) -> out (N, n_out); W (n_out, n_in) as in Nielsen and PyTorch (Saito stores
     the transpose, (n_in, n_out)); b (n_out,).
     Backward: dW = dout.T @ x, db = sum of dout over the batch, dx = dout @ W.
-    ``init``: ``"xavier"``, ``"he"`` or a number, the std of normal weights (1.0 is Nielsen's);
-    ``bias_std``: std of normal biases (Nielsen uses 1.0; the default 0 gives zeros, as Saito).
-    PyTorch equivalent: ``torch.nn.Linear(n_in, n_out)``.
+    ``init``: ``"xavier"`` (std 1/sqrt(n_in)), ``"he"`` (std sqrt(2/n_in)) or a number, the std of
+    normal weights (1.0 is Nielsen's), see :mod:`nnlib.init`; ``bias_std``: std of normal biases
+    (Nielsen uses 1.0; the default 0 gives zeros, as Saito). ``input_grad=False``: backward fills
+    dW and db only and returns None (for a network's first layer).
+    PyTorch equivalent: ``torch.nn.Linear(n_in, n_out)`` (same weight layout; its own initial
+    weights are uniform, so copy them across to compare).
     """
 
-    can_skip_input_grad = True
-    #: Threads for the backward pass of a big layer (1 or 2; see :mod:`nnlib.parallel`).
-    workers = parallel.default_workers()
-
-    def __init__(self, n_in, n_out, rng, *, init="xavier", bias_std=0.0, dtype=np.float32):
+    def __init__(self, n_in, n_out, rng, *, init="xavier", bias_std=0.0, dtype=np.float32,
+                 input_grad=True):
         self.dtype = np.dtype(dtype)
         W = initializers.weights((n_out, n_in), init, rng, self.dtype)
         b = initializers.normal((n_out,), bias_std, rng, self.dtype)
         self.W = Parameter(W, "W")
         self.b = Parameter(b, "b")
-        self.x = self.out_shape = None
+        self.input_grad = bool(input_grad)
+        self.x = None
 
     @classmethod
-    def from_arrays(cls, W, b):
-        """An Affine layer holding the given W (n_out, n_in) and b (n_out,); dtype is W's."""
+    def from_arrays(cls, W, b, *, input_grad=True):
+        """An Affine layer holding copies of W (n_out, n_in) and b (n_out,); dtype is W's."""
         W, b = np.asarray(W), np.asarray(b)
         if W.ndim != 2 or b.shape != (W.shape[0],) or W.dtype != b.dtype or W.dtype.kind != "f":
             raise ValueError(f"expected a float W of shape (n_out, n_in) and b of shape (n_out,) of the same "
@@ -123,32 +193,26 @@ class Affine(Layer):
         layer.dtype = W.dtype
         layer.W = Parameter(W.copy(), "W")
         layer.b = Parameter(b.copy(), "b")
-        layer.x = layer.out_shape = None
+        layer.input_grad = bool(input_grad)
+        layer.x = None
         return layer
 
-    def forward(self, x, training=False):
+    def check_input(self, x):
         n_in = self.W.data.shape[1]
         if not (isinstance(x, np.ndarray) and x.dtype == self.dtype and x.ndim == 2 and x.shape[1] == n_in):
             raise array_error(self, "forward", x, self.dtype, f"(N, {n_in})",
                               "; put a Flatten() layer before it" if getattr(x, "ndim", 0) > 2 else "")
-        self.x = x
-        out = x @ self.W.data.T
-        out += self.b.data
-        self.out_shape = out.shape
-        return out
 
-    def backward(self, dout, input_grad=True):
-        if not (isinstance(dout, np.ndarray) and dout.dtype == self.dtype and dout.shape == self.out_shape):
-            raise array_error(self, "backward", dout, self.dtype, self.out_shape)
+    def forward(self, x, training=False):
+        self.x = x
+        return x @ self.W.data.T + self.b.data
+
+    def backward(self, dout):
+        self.W.grad = dout.T @ self.x
         self.b.grad = dout.sum(axis=0)
-        if not input_grad:
-            self.W.grad = dout.T @ self.x
+        if not self.input_grad:
             return None
-        # dW and dx do not depend on each other: big products run on two threads at once.
-        big = dout.shape[1] * self.x.size >= parallel.BIG_PRODUCT
-        self.W.grad, dx = parallel.together([lambda: dout.T @ self.x, lambda: dout @ self.W.data],
-                                            self.workers if big else 1)
-        return dx
+        return dout @ self.W.data
 
     def parameters(self):
         return [self.W, self.b]
@@ -159,21 +223,12 @@ class Affine(Layer):
 
 
 class _Activation(Layer):
-    """Shared plumbing of the element-wise activations: dtype check and the stored output."""
+    """Shared plumbing of the element-wise activations: the dtype named in error messages and the
+    stored output. They compute in their input's dtype."""
 
     def __init__(self, dtype=np.float32):
         self.dtype = np.dtype(dtype)
         self.out = None
-
-    def _check_input(self, x):
-        if not (isinstance(x, np.ndarray) and x.dtype == self.dtype):
-            raise array_error(self, "forward", x, self.dtype)
-
-    def _check_dout(self, dout):
-        out = self.out
-        if not (isinstance(dout, np.ndarray) and dout.dtype == self.dtype and out is not None
-                and dout.shape == out.shape):
-            raise array_error(self, "backward", dout, self.dtype, None if out is None else out.shape)
 
     def __repr__(self):
         return f"{type(self).__name__}()"
@@ -182,32 +237,16 @@ class _Activation(Layer):
 class Sigmoid(_Activation):
     """out = 1 / (1 + exp(-x)), element-wise; backward: dx = dout * out * (1 - out) (Saito eq. 5.12).
 
-    The forward pass computes the same function as ``functions.sigmoid``, 0.5 + 0.5 * tanh(x / 2),
-    which cannot overflow. Shapes: any, out has x's shape. PyTorch equivalent: ``torch.nn.Sigmoid()``.
+    The forward pass is ``functions.sigmoid``, 0.5 + 0.5 * tanh(x / 2), which cannot overflow.
+    Shapes: any, out has x's shape. PyTorch equivalent: ``torch.nn.Sigmoid()``.
     """
 
-    def __init__(self, dtype=np.float32):
-        super().__init__(dtype)
-        # 0.5 and 1 as 0-d arrays of the layer's dtype: numpy converts a Python float again on every
-        # operation, which costs more than the arithmetic itself on a batch of 10.
-        self.half = np.array(0.5, dtype=self.dtype)
-        self.one = np.array(1.0, dtype=self.dtype)
-
     def forward(self, x, training=False):
-        self._check_input(x)
-        out = np.multiply(x, self.half)   # a new array: x itself is left alone
-        np.tanh(out, out=out)
-        out *= self.half
-        out += self.half
-        self.out = out
-        return out
+        self.out = sigmoid(x)
+        return self.out
 
     def backward(self, dout):
-        self._check_dout(dout)
-        dx = self.one - self.out
-        dx *= self.out
-        dx *= dout
-        return dx
+        return (1.0 - self.out) * self.out * dout
 
 
 class Tanh(_Activation):
@@ -217,45 +256,26 @@ class Tanh(_Activation):
     """
 
     def forward(self, x, training=False):
-        self._check_input(x)
         self.out = np.tanh(x)
         return self.out
 
     def backward(self, dout):
-        self._check_dout(dout)
-        dx = self.out * self.out
-        np.subtract(1.0, dx, out=dx)
-        dx *= dout
-        return dx
+        return (1.0 - self.out * self.out) * dout
 
 
 class ReLU(_Activation):
     """out = max(0, x), element-wise; backward: dx = dout where x > 0, else 0 (Saito eq. 5.8).
 
-    Shapes: any, out has x's shape (and its memory layout: a channels-last image batch from a
-    convolution stays channels last). PyTorch equivalent: ``torch.nn.ReLU()``.
-
-    The backward pass reads the mask from the stored output (out > 0 exactly where x > 0). On
-    big batches (a convolution's output) the two halves of the batch run on two threads, see
-    :mod:`nnlib.parallel`: these passes only move memory, and each core brings its own bandwidth.
+    Shapes: any, out has x's shape (and its memory layout). The backward pass reads the mask from
+    the stored output (out > 0 exactly where x > 0). PyTorch equivalent: ``torch.nn.ReLU()``.
     """
 
-    #: How many threads share the work on a big batch (1 or 2; see nnlib.parallel).
-    workers = parallel.default_workers()
-
     def forward(self, x, training=False):
-        self._check_input(x)
-        out = np.empty_like(x)                        # same shape, dtype and memory layout as x
-        parallel.by_rows(lambda x, out: np.maximum(x, 0, out=out), (x, out), self.workers)
-        self.out = out
-        return out
+        self.out = np.maximum(x, 0)
+        return self.out
 
     def backward(self, dout):
-        self._check_dout(dout)
-        dx = np.empty_like(dout)
-        parallel.by_rows(lambda dout, out, dx: np.multiply(dout, out > 0, out=dx),
-                         (dout, self.out, dx), self.workers)
-        return dx
+        return dout * (self.out > 0)
 
 
 class Dropout(Layer):
@@ -275,20 +295,17 @@ class Dropout(Layer):
         self.p = float(p)
         self.rng = rng
         self.dtype = np.dtype(dtype)
-        self.mask = self.out_shape = None
+        self.mask = None
 
     def forward(self, x, training=False):
-        check_array(self, "forward", x, self.dtype)
-        self.out_shape = x.shape
         if not training:
             self.mask = None
             return x
-        keep = self.rng.random(x.shape, dtype=self.dtype) >= self.p
-        self.mask = keep.astype(self.dtype) / (1.0 - self.p)
+        keep = self.rng.random(x.shape, dtype=x.dtype) >= self.p
+        self.mask = keep.astype(x.dtype) / (1.0 - self.p)
         return x * self.mask
 
     def backward(self, dout):
-        check_dout(self, dout, self.dtype, self.out_shape)
         if self.mask is None:   # evaluation mode: the layer was the identity
             return dout.copy()
         return dout * self.mask
@@ -329,8 +346,11 @@ class BatchNorm(Layer):
             return (0, 2, 3), (1, C, 1, 1)
         raise ValueError(f"BatchNorm({C}) expected shape (N, {C}) or (N, {C}, H, W), got shape {x.shape}")
 
-    def forward(self, x, training=False):
+    def check_input(self, x):
         check_array(self, "forward", x, self.dtype)
+        self._axes_and_shape(x)
+
+    def forward(self, x, training=False):
         axes, shape = self._axes_and_shape(x)
         if training:
             mean = x.mean(axis=axes)
@@ -347,7 +367,6 @@ class BatchNorm(Layer):
         return self.gamma.data.reshape(shape) * self.x_hat + self.beta.data.reshape(shape)
 
     def backward(self, dout):
-        check_dout(self, dout, self.dtype, None if self.x_hat is None else self.x_hat.shape)
         axes, shape = self.axes, self.shape
         self.beta.grad = dout.sum(axis=axes)
         self.gamma.grad = (dout * self.x_hat).sum(axis=axes)
@@ -376,19 +395,18 @@ class Flatten(Layer):
 
     def __init__(self, dtype=np.float32):
         self.dtype = np.dtype(dtype)
-        self.in_shape = self.out_shape = None
+        self.in_shape = None
 
-    def forward(self, x, training=False):
-        check_array(self, "forward", x, self.dtype)
+    def check_input(self, x):
+        super().check_input(x)
         if x.ndim < 2:
             raise ValueError(f"Flatten expected a batch of shape (N, ...), got shape {x.shape}")
+
+    def forward(self, x, training=False):
         self.in_shape = x.shape
-        out = x.reshape(x.shape[0], -1)
-        self.out_shape = out.shape
-        return out
+        return x.reshape(x.shape[0], -1)
 
     def backward(self, dout):
-        check_dout(self, dout, self.dtype, self.out_shape)
         return dout.reshape(self.in_shape)
 
     def __repr__(self):
@@ -399,12 +417,10 @@ class Sequential(Layer):
     """Layers applied one after the other; backward runs them in reverse order.
 
     ``Sequential(Affine(784, 30, rng), Sigmoid(), Affine(30, 10, rng), Sigmoid())``.
-    Iterate over it, index it (``model[0]``) or take ``len(model)``.
-    ``backward(dout, input_grad=False)`` lets the first layer skip dL/dx if it can (see the module
-    docstring). PyTorch equivalent: ``torch.nn.Sequential``.
+    Iterate over it, index it (``model[0]``) or take ``len(model)``. Each layer checks what it
+    receives, so the container itself checks nothing. ``backward`` returns None when its first
+    layer was built with ``input_grad=False``. PyTorch equivalent: ``torch.nn.Sequential``.
     """
-
-    can_skip_input_grad = True
 
     def __init__(self, *layers):
         if not layers:
@@ -414,18 +430,17 @@ class Sequential(Layer):
                 raise ValueError(f"Sequential expects layers with forward and backward, got {layer!r}")
         self.layers = list(layers)
 
+    checks_inputs = False       # the first layer checks x, the last one dout
+
     def forward(self, x, training=False):
         for layer in self.layers:
             x = layer.forward(x, training)
         return x
 
-    def backward(self, dout, input_grad=True):
-        for layer in reversed(self.layers[1:]):
+    def backward(self, dout):
+        for layer in reversed(self.layers):
             dout = layer.backward(dout)
-        first = self.layers[0]
-        if not input_grad and getattr(first, "can_skip_input_grad", False):
-            return first.backward(dout, input_grad=False)
-        return first.backward(dout)
+        return dout
 
     def parameters(self):
         return [p for layer in self.layers for p in layer.parameters()]

@@ -10,15 +10,37 @@ Every model is a :class:`~nnlib.layers.Sequential`, so ``fit``, ``predict`` and 
 
 Inputs are images of shape (N, 1, 28, 28): ``x.reshape(-1, 1, 28, 28)`` turns MNIST rows into them.
 The models output raw scores (N, 10); the softmax lives in the loss, ``SoftmaxWithLoss``.
+
+Two keywords every constructor takes:
+
+* ``fast=True`` (default) builds the convolution, pooling, fully connected, ReLU and sigmoid
+  layers from :mod:`nnlib.fast`, which compute the same numbers several times faster;
+  ``fast=False`` builds them from the teaching layers of :mod:`nnlib.layers` and :mod:`nnlib.conv`,
+  the ones the book prints.
+* ``input_grad=False`` (default) builds the first layer so that ``backward`` skips the gradient
+  with respect to the images, which nobody needs for training; ``model.backward`` then returns
+  None. Pass ``input_grad=True`` for a gradient check of the whole model or a saliency map.
 """
+from types import SimpleNamespace
 
 import numpy as np
 
-from .conv import Convolution, Pooling, conv_output_size
+from . import conv, fast, layers
+from .conv import conv_output_size
 from .files import atomic_write
-from .layers import Affine, Dropout, Flatten, ReLU, Sequential, Sigmoid, Tanh
+from .layers import Dropout, Flatten, Sequential, Tanh
 
 __all__ = ["SimpleConvNet", "DeepConvNet", "NielsenConvNet", "save_weights", "load_weights"]
+
+
+def _layer_classes(fast_layers):
+    """The layer classes a model is built from: those of :mod:`nnlib.fast` or the teaching ones."""
+    source = fast if fast_layers else SimpleNamespace(
+        Convolution=conv.Convolution, Pooling=conv.Pooling, Affine=layers.Affine,
+        ReLU=layers.ReLU, Sigmoid=layers.Sigmoid)
+    return SimpleNamespace(Convolution=source.Convolution, Pooling=source.Pooling,
+                           Affine=source.Affine, ReLU=source.ReLU, Sigmoid=source.Sigmoid,
+                           Tanh=Tanh)
 
 
 class SimpleConvNet(Sequential):
@@ -35,20 +57,21 @@ class SimpleConvNet(Sequential):
 
     def __init__(self, rng, dtype=np.float32, *, input_dim=(1, 28, 28), filter_num=30,
                  filter_size=5, pad=0, stride=1, hidden_size=100, output_size=10,
-                 weight_init_std=0.01):
+                 weight_init_std=0.01, fast=True, input_grad=False):
+        L = _layer_classes(fast)
         C, H, W = input_dim
         conv_h = conv_output_size(H, filter_size, stride, pad)
         conv_w = conv_output_size(W, filter_size, stride, pad)
         pooled = filter_num * (conv_h // 2) * (conv_w // 2)
         super().__init__(
-            Convolution(C, filter_num, filter_size, rng, stride=stride, pad=pad,
-                        init=weight_init_std, dtype=dtype),
-            ReLU(dtype),
-            Pooling(2, 2, stride=2, dtype=dtype),
+            L.Convolution(C, filter_num, filter_size, rng, stride=stride, pad=pad,
+                          init=weight_init_std, dtype=dtype, input_grad=input_grad),
+            L.ReLU(dtype),
+            L.Pooling(2, 2, stride=2, dtype=dtype),
             Flatten(dtype),
-            Affine(pooled, hidden_size, rng, init=weight_init_std, dtype=dtype),
-            ReLU(dtype),
-            Affine(hidden_size, output_size, rng, init=weight_init_std, dtype=dtype),
+            L.Affine(pooled, hidden_size, rng, init=weight_init_std, dtype=dtype),
+            L.ReLU(dtype),
+            L.Affine(hidden_size, output_size, rng, init=weight_init_std, dtype=dtype),
         )
 
 
@@ -76,27 +99,30 @@ class DeepConvNet(Sequential):
     #: (output channels, padding) of the six convolutions.
     conv_params = ((16, 1), (16, 1), (32, 1), (32, 2), (64, 1), (64, 1))
 
-    def __init__(self, rng, dtype=np.float32, *, hidden_size=50, output_size=10, dropout=0.5):
-        layers, channels, size = [], 1, 28
+    def __init__(self, rng, dtype=np.float32, *, hidden_size=50, output_size=10, dropout=0.5,
+                 fast=True, input_grad=False):
+        L = _layer_classes(fast)
+        stack, channels, size = [], 1, 28
         for k, (maps, pad) in enumerate(self.conv_params):
-            layers += [Convolution(channels, maps, 3, rng, pad=pad, init="he", dtype=dtype),
-                       ReLU(dtype)]
+            stack += [L.Convolution(channels, maps, 3, rng, pad=pad, init="he", dtype=dtype,
+                                    input_grad=input_grad or k > 0),
+                      L.ReLU(dtype)]
             channels, size = maps, conv_output_size(size, 3, 1, pad)
             if k % 2 == 1:                           # after every second convolution
-                layers.append(Pooling(2, 2, stride=2, dtype=dtype))
+                stack.append(L.Pooling(2, 2, stride=2, dtype=dtype))
                 size //= 2
-        layers += [
+        stack += [
             Flatten(dtype),
-            Affine(channels * size * size, hidden_size, rng, init="he", dtype=dtype),
-            ReLU(dtype),
+            L.Affine(channels * size * size, hidden_size, rng, init="he", dtype=dtype),
+            L.ReLU(dtype),
             Dropout(dropout, rng, dtype=dtype),
-            Affine(hidden_size, output_size, rng, init="he", dtype=dtype),
+            L.Affine(hidden_size, output_size, rng, init="he", dtype=dtype),
             Dropout(dropout, rng, dtype=dtype),
         ]
-        super().__init__(*layers)
+        super().__init__(*stack)
 
 
-_ACTIVATIONS = {"sigmoid": Sigmoid, "tanh": Tanh, "relu": ReLU}
+_ACTIVATIONS = ("sigmoid", "tanh", "relu")
 
 
 class NielsenConvNet(Sequential):
@@ -129,43 +155,46 @@ class NielsenConvNet(Sequential):
     """
 
     def __init__(self, rng, dtype=np.float32, *, conv_maps=(20, 40), hidden=(100,),
-                 activation="relu", dropout=0.0, init="network3", output_size=10):
+                 activation="relu", dropout=0.0, init="network3", output_size=10, fast=True,
+                 input_grad=False):
         if activation not in _ACTIVATIONS:
             raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got {activation!r}")
         if init not in ("network3", "he", "xavier"):
             raise ValueError(f"init must be 'network3', 'he' or 'xavier', got {init!r}")
         if not conv_maps:
             raise ValueError("conv_maps needs at least one conv-pool layer, e.g. (20,) or (20, 40)")
-        act = _ACTIVATIONS[activation]
-        layers, channels, size = [], 1, 28
+        L = _layer_classes(fast)
+        act = {"sigmoid": L.Sigmoid, "tanh": L.Tanh, "relu": L.ReLU}[activation]
+        stack, channels, size = [], 1, 28
         for maps in conv_maps:
             if size < 6:
                 raise ValueError(f"conv_maps={conv_maps!r}: too many conv-pool layers for 28x28 "
-                                 f"images (the maps are {size}x{size} before layer {len(layers) // 3 + 1})")
+                                 f"images (the maps are {size}x{size} before layer {len(stack) // 3 + 1})")
             size = conv_output_size(size, 5) // 2
+            first = {} if stack else {"input_grad": input_grad}
             if init == "network3":
-                conv = Convolution(channels, maps, 5, rng, init=np.sqrt(1.0 / (maps * 25 / 4)),
-                                   bias_std=1.0, dtype=dtype)
+                layer = L.Convolution(channels, maps, 5, rng, init=np.sqrt(1.0 / (maps * 25 / 4)),
+                                      bias_std=1.0, dtype=dtype, **first)
             else:
-                conv = Convolution(channels, maps, 5, rng, init=init, dtype=dtype)
-            layers += [conv, act(dtype), Pooling(2, 2, stride=2, dtype=dtype)]
+                layer = L.Convolution(channels, maps, 5, rng, init=init, dtype=dtype, **first)
+            stack += [layer, act(dtype), L.Pooling(2, 2, stride=2, dtype=dtype)]
             channels = maps
-        layers.append(Flatten(dtype))
+        stack.append(Flatten(dtype))
         n_in = channels * size * size
         for n_out in hidden:
             if dropout:
-                layers.append(Dropout(dropout, rng, dtype=dtype))
+                stack.append(Dropout(dropout, rng, dtype=dtype))
             if init == "network3":
-                fc = Affine(n_in, n_out, rng, init=np.sqrt(1.0 / n_out), bias_std=1.0, dtype=dtype)
+                fc = L.Affine(n_in, n_out, rng, init=np.sqrt(1.0 / n_out), bias_std=1.0, dtype=dtype)
             else:
-                fc = Affine(n_in, n_out, rng, init=init, dtype=dtype)
-            layers += [fc, act(dtype)]
+                fc = L.Affine(n_in, n_out, rng, init=init, dtype=dtype)
+            stack += [fc, act(dtype)]
             n_in = n_out
         if dropout:
-            layers.append(Dropout(dropout, rng, dtype=dtype))
-        layers.append(Affine(n_in, output_size, rng, init=0.0 if init == "network3" else init,
-                             dtype=dtype))
-        super().__init__(*layers)
+            stack.append(Dropout(dropout, rng, dtype=dtype))
+        stack.append(L.Affine(n_in, output_size, rng, init=0.0 if init == "network3" else init,
+                              dtype=dtype))
+        super().__init__(*stack)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -203,17 +232,24 @@ def save_weights(model, path):
         np.savez(f, **arrays)
 
 
-def load_weights(model, path):
-    """Copy the arrays saved by :func:`save_weights` into ``model`` (in place) and return it.
+def load_weights(model, source):
+    """Copy saved arrays into ``model`` (in place) and return it.
 
-    Checks first that the file holds exactly the model's parameters with the same shapes, and
-    raises a ``ValueError`` naming every mismatch otherwise (typically: the file belongs to
-    another architecture). Values are converted to the model's dtype (float32 weights can be
-    loaded into a float64 model for a gradient check).
+    ``source`` is a file written by :func:`save_weights`, or a dict of arrays with the same names
+    (``"0.W"``, ``"0.b"``, ...; e.g. converted from another library). Checks first that it holds
+    exactly the model's parameters with the same shapes, as floating-point arrays no more precise
+    than the model's dtype, and raises a ``ValueError`` naming every mismatch otherwise (typically:
+    the file belongs to another architecture). float32 weights can be loaded into a float64 model
+    for a gradient check; float64 ones into a float32 model would be rounded silently, so they are
+    refused (convert them with ``.astype(np.float32)`` first if that is what you want).
     """
     targets = _named_arrays(model)
-    with np.load(path, allow_pickle=False) as stored:
-        stored = {name: stored[name] for name in stored.files}
+    if isinstance(source, dict):
+        stored, path = {name: np.asarray(array) for name, array in source.items()}, "the dict"
+    else:
+        with np.load(source, allow_pickle=False) as stored:
+            stored = {name: stored[name] for name in stored.files}
+        path = source
     problems = []
     missing = sorted(set(targets) - set(stored))
     extra = sorted(set(stored) - set(targets))
@@ -225,6 +261,9 @@ def load_weights(model, path):
         if stored[name].shape != targets[name].shape:
             problems.append(f"{name} has shape {stored[name].shape} in the file but "
                             f"{targets[name].shape} in the model")
+        elif not (stored[name].dtype.kind == "f" and stored[name].dtype.itemsize <= targets[name].dtype.itemsize):
+            problems.append(f"{name} has dtype {stored[name].dtype} in the file but the model holds "
+                            f"{targets[name].dtype}")
     if problems:
         raise ValueError(f"{path} does not fit this {type(model).__name__}: " + "; ".join(problems)
                          + ". Build the model with the same architecture as the one that was saved.")

@@ -8,6 +8,9 @@
 gradient lambda * W of the L2 penalty (lambda / 2) * sum W**2 to every weight (every parameter with two
 or more dimensions); biases and BatchNorm's gamma and beta are not decayed, as in both books.
 With Nielsen's regularised cost C0 + (lambda_N / 2n) sum w**2, use ``weight_decay = lambda_N / n``.
+(PyTorch's ``weight_decay=`` decays every parameter it is given, biases included; the "PyTorch
+equivalent" of each optimizer below holds as written for ``weight_decay=0``, and with weight decay
+when PyTorch gets two parameter groups, the biases with ``weight_decay=0``.)
 
 The state (velocities, squared-gradient sums) is kept per parameter in the parameter's dtype.
 """
@@ -15,7 +18,6 @@ import math
 
 import numpy as np
 
-from . import parallel
 from .layers import Parameter
 
 
@@ -152,12 +154,9 @@ class Adam(Optimizer):
         v <- beta2 * v + (1 - beta2) * g * g        v_hat = v / (1 - beta2**t)
         W <- W - lr * m_hat / (sqrt(v_hat) + eps)
 
-    with t the number of steps taken so far (1 at the first step).
-    PyTorch equivalent: ``torch.optim.Adam(params, lr, betas=(beta1, beta2), eps=eps)``.
+    with t the number of steps taken so far (1 at the first step). :class:`nnlib.fast.Adam` does the
+    same in place. PyTorch equivalent: ``torch.optim.Adam(params, lr, betas=(beta1, beta2), eps=eps)``.
     """
-
-    #: Threads sharing the update of a big parameter (1 or 2; see :mod:`nnlib.parallel`).
-    workers = parallel.default_workers()
 
     def __init__(self, params, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
         super().__init__(params, lr, weight_decay)
@@ -165,31 +164,13 @@ class Adam(Optimizer):
         self.m = self._zeros()
         self.v = self._zeros()
         self.t = 0
-        self._scratch = self._zeros()    # room for intermediate results, so a step allocates nothing
 
     def step(self):
         self.t += 1
-        correction1 = 1.0 - self.beta1 ** self.t
-        correction2 = 1.0 - self.beta2 ** self.t
-
-        def update(w, g, m, v, tmp):
-            # The formulas above, written with in-place operations (out=..., *=, +=) so that no
-            # temporary arrays are created: for 430,000 weights that is several times faster.
-            m *= self.beta1
-            np.multiply(g, 1.0 - self.beta1, out=tmp)
-            m += tmp                                   # m = beta1 m + (1 - beta1) g
-            v *= self.beta2
-            np.multiply(g, g, out=tmp)
-            tmp *= 1.0 - self.beta2
-            v += tmp                                   # v = beta2 v + (1 - beta2) g g
-            np.sqrt(v, out=tmp)
-            tmp *= 1.0 / math.sqrt(correction2)
-            tmp += self.eps                            # sqrt(v_hat) + eps
-            np.divide(m, tmp, out=tmp)
-            tmp *= self.lr / correction1               # lr m_hat / (sqrt(v_hat) + eps)
-            w -= tmp
-
-        for p, m, v, tmp in zip(self.params, self.m, self.v, self._scratch):
-            # Every number is updated on its own, so a big weight matrix can be updated in two
-            # halves of its rows on two threads at once (see nnlib.parallel.by_rows).
-            parallel.by_rows(update, (p.data, self.gradient(p), m, v, tmp), self.workers)
+        for p, m, v in zip(self.params, self.m, self.v):
+            g = self.gradient(p)
+            m[...] = self.beta1 * m + (1.0 - self.beta1) * g
+            v[...] = self.beta2 * v + (1.0 - self.beta2) * g * g
+            m_hat = m / (1.0 - self.beta1 ** self.t)
+            v_hat = v / (1.0 - self.beta2 ** self.t)
+            p.data -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)

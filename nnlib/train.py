@@ -109,8 +109,6 @@ def fit(model, loss, optimizer, x, t, *, epochs, batch_size, rng, validation=Non
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     if t.ndim == 1 and t.dtype.kind == "i" and len(t) and t.min() < 0:
         raise ValueError(f"labels must be 0..C-1, got a label {t.min()}")
-    # Nobody needs dL/d(images): a model that can skip that last matrix product is told to.
-    backward_options = {"input_grad": False} if getattr(model, "can_skip_input_grad", False) else {}
     history = History()
     n = len(x)
     bar = _progress_bar(progress, total=epochs * math.ceil(n / batch_size))
@@ -124,7 +122,7 @@ def fit(model, loss, optimizer, x, t, *, epochs, batch_size, rng, validation=Non
                 value = loss.forward(scores, t[batch])
                 if not math.isfinite(value):
                     raise DivergenceError(iteration, epoch, optimizer.lr, value, history)
-                model.backward(loss.backward(), **backward_options)
+                model.backward(loss.backward())
                 optimizer.step()
                 history.loss.append(value)
                 if bar is not None:

@@ -16,9 +16,9 @@ choice) carries over between them. Both libraries get the machine's 2 cores:
 
 * PyTorch: ``torch.set_num_threads(2)``;
 * nnlib: OpenBLAS on one thread (``OPENBLAS_NUM_THREADS=1``); its convolution, pooling and ReLU
-  layers split each batch between two threads of their own (see ``nnlib.parallel``), while the
+  layers split each batch between two threads of their own (see ``nnlib.fast.parallel``), while the
   small matrix products of the MLPs run fastest on one thread (a second one mostly waits). Like
-  the training script, nnlib's runs first call ``nnlib.memory.keep_freed_memory()``, so that
+  the training script, nnlib's runs first call ``keep_freed_memory()`` (``scripts/memory.py``), so that
   freed arrays are reused rather than handed back to the system (PyTorch's allocator caches them
   too).
 
@@ -49,7 +49,8 @@ CASES = {
     "mlp30": ("MLP 784-30-10", "sigmoid, quadratic cost, SGD eta=3.0 (Nielsen ch. 1)", 10, 3),
     "mlp50": ("MLP 784-50-10", "ReLU, softmax cross-entropy, SGD lr=0.1 (Saitoh ch. 5)", 100, 3),
     "simple": ("SimpleConvNet", "conv 30x5x5, ReLU, max-pool, fc 100, fc 10; Adam (Saitoh ch. 7)", 100, 1),
-    "deep": ("DeepConvNet", "6 conv 3x3 (16-16-32-32-64-64), 3 max-pools, fc 50, fc 10, dropout; Adam (Saitoh ch. 8)", 100, 1),
+    "deep": ("DeepConvNet",
+             "6 conv 3x3 (16-16-32-32-64-64), 3 max-pools, fc 50, fc 10, dropout; Adam (Saitoh ch. 8)", 100, 1),
 }
 CORETYPES = {"default": None, "SkylakeX": "SkylakeX"}
 GEMM_LABELS = {"nnlib-default": "NumPy/OpenBLAS", "nnlib-SkylakeX": "NumPy/OpenBLAS with SkylakeX kernels",
@@ -59,17 +60,20 @@ GEMM_LABELS = {"nnlib-default": "NumPy/OpenBLAS", "nnlib-SkylakeX": "NumPy/OpenB
 # --- the networks, in nnlib and in PyTorch ----------------------------------------------------
 
 def nnlib_case(name, rng):
-    from nnlib import layers, losses, models, optim
+    """The network in nnlib's fast layers (nnlib.fast; the models use them by default). As in
+    training, the first layer does not compute the gradient with respect to the images."""
+    from nnlib import fast, layers, losses, models, optim
     if name == "mlp30":
-        net = layers.Sequential(layers.Affine(784, 30, rng, init=1.0, bias_std=1.0), layers.Sigmoid(),
-                                layers.Affine(30, 10, rng, init=1.0, bias_std=1.0), layers.Sigmoid())
+        net = layers.Sequential(fast.Affine(784, 30, rng, init=1.0, bias_std=1.0, input_grad=False),
+                                fast.Sigmoid(), fast.Affine(30, 10, rng, init=1.0, bias_std=1.0),
+                                fast.Sigmoid())
         return net, losses.MeanSquaredError(), optim.SGD(net.parameters(), lr=3.0), False
     if name == "mlp50":
-        net = layers.Sequential(layers.Affine(784, 50, rng, init=0.01), layers.ReLU(),
-                                layers.Affine(50, 10, rng, init=0.01))
+        net = layers.Sequential(fast.Affine(784, 50, rng, init=0.01, input_grad=False), fast.ReLU(),
+                                fast.Affine(50, 10, rng, init=0.01))
         return net, losses.SoftmaxWithLoss(), optim.SGD(net.parameters(), lr=0.1), False
     net = models.SimpleConvNet(rng) if name == "simple" else models.DeepConvNet(rng)
-    return net, losses.SoftmaxWithLoss(), optim.Adam(net.parameters(), lr=1e-3), True
+    return net, losses.SoftmaxWithLoss(), fast.Adam(net.parameters(), lr=1e-3), True
 
 
 def torch_case(name):
@@ -167,7 +171,8 @@ def worker(impl, name):
                 loss.backward()
                 opt.step()
     else:
-        from nnlib.memory import keep_freed_memory
+        from memory import keep_freed_memory
+
         from nnlib.train import fit
         keep_freed_memory()  # reuse freed blocks instead of page-faulting in new ones (PyTorch caches too)
         rng = np.random.default_rng(0)

@@ -13,16 +13,16 @@ import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")   # must happen before NumPy is imported
 
-import sys                          # noqa: E402
-import threading                    # noqa: E402
-import time                         # noqa: E402
-from pathlib import Path            # noqa: E402
+import sys  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
 
-import numpy as np                  # noqa: E402
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from nnlib import models            # noqa: E402
-from nnlib.conv import Convolution  # noqa: E402
+from nnlib import models  # noqa: E402
+from nnlib.fast import Convolution  # noqa: E402
 
 BATCH, HALF, STEPS = 100, 50, 500
 

@@ -34,27 +34,29 @@ import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")   # must happen before NumPy is imported
 
-import argparse                     # noqa: E402
-import datetime                     # noqa: E402
-import json                         # noqa: E402
-import platform                     # noqa: E402
-import sys                          # noqa: E402
-import time                         # noqa: E402
-from pathlib import Path            # noqa: E402
+import argparse  # noqa: E402
+import datetime  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
 
-import numpy as np                  # noqa: E402
+import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
-import nnlib                        # noqa: E402
-from nnlib.augment import random_shifts              # noqa: E402
-from nnlib.data import load_mnist                    # noqa: E402
-from nnlib.files import atomic_write                 # noqa: E402
-from nnlib.losses import SoftmaxWithLoss             # noqa: E402
-from nnlib.memory import keep_freed_memory           # noqa: E402
-from nnlib.models import DeepConvNet, SimpleConvNet, save_weights   # noqa: E402
-from nnlib.optim import Adam                         # noqa: E402
-from nnlib.train import History, accuracy, fit       # noqa: E402
+from memory import keep_freed_memory  # noqa: E402  (scripts/memory.py)
+
+import nnlib  # noqa: E402
+from nnlib.augment import random_shifts  # noqa: E402
+from nnlib.data import load_mnist  # noqa: E402
+from nnlib.fast import Adam  # noqa: E402
+from nnlib.fast.parallel import workers_for  # noqa: E402
+from nnlib.files import atomic_write  # noqa: E402
+from nnlib.losses import SoftmaxWithLoss  # noqa: E402
+from nnlib.models import DeepConvNet, SimpleConvNet, save_weights  # noqa: E402
+from nnlib.train import History, accuracy, fit  # noqa: E402
 
 MODELS = {
     "simple": ("simple_convnet", SimpleConvNet, "Saito's SimpleConvNet (chapter 7)"),
@@ -165,8 +167,8 @@ def train(name, *, epochs, seed, split, augment, lr, batch_size, out_dir, progre
         "numpy_version": np.__version__,
         "python_version": platform.python_version(),
         "threads": {"OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS"),
-                    "nnlib_conv_workers": model[0].workers},
-        "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                    "nnlib_conv_workers": workers_for(model[0])},
+        "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
     write_json_atomic(out_dir / f"{stem}.json", record)
     print(f"saved {weights_path} and {out_dir / (stem + '.json')}", flush=True)
@@ -202,7 +204,7 @@ def main(argv=None):
     args.lr_drop_after = drop if args.lr_drop_after is None else (args.lr_drop_after or None)
     if args.epochs < 1:
         parser.error("--epochs must be at least 1")
-    keep_freed_memory()   # reuse freed arrays instead of page-faulting in new ones (see nnlib.memory)
+    keep_freed_memory()   # reuse freed arrays instead of page-faulting in new ones (see scripts/memory.py)
     train(args.model, epochs=args.epochs, seed=args.seed, split=args.split, augment=args.augment,
           lr=args.lr, batch_size=args.batch_size, out_dir=args.out,
           progress=None if args.progress else False, train_images=args.train_images,

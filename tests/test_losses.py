@@ -66,7 +66,7 @@ def test_soft_targets_are_accepted():
         assert cls().forward(scores, targets) == pytest.approx(naive_loss(cls, scores, targets), rel=1e-10)
         loss = cls()
         loss.forward(scores, targets)
-        numeric = numerical_gradient(lambda s: cls().forward(s, targets), scores.copy(), h=1e-5)
+        numeric = numerical_gradient(lambda s, cls=cls: cls().forward(s, targets), scores.copy(), h=1e-5)
         assert relative_error(loss.backward(), numeric) < 1e-7
 
 

@@ -5,6 +5,7 @@ with eta = 3.0 and mini-batches of 10, 30 epochs on the 50,000 training images. 
 peak of 95.42 % on the test set (epoch 28, the best of three runs). About 8 s on this machine.
 """
 import numpy as np
+import pytest
 
 from nnlib.data import load_mnist
 from nnlib.layers import Affine, Sequential, Sigmoid
@@ -17,6 +18,8 @@ from nnlib.train import fit
 # 94.98, 95.05 and 95.34 % for seeds 0 to 6 (the first epoch alone ranges from 72 % to 91 %).
 # Seed 6 is the one of these that clears 95.0 % with some margin (final epoch 95.20 %).
 SEED = 6
+
+pytestmark = pytest.mark.slow
 
 
 def test_nielsen_network_reaches_95_percent():

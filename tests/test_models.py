@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from nnlib import fast
 from nnlib.augment import expand_with_shifts, random_shifts, shift_images
 from nnlib.conv import Convolution, Pooling
 from nnlib.gradcheck import check_layer
@@ -29,7 +30,14 @@ def n_params(model):
 def test_simple_convnet_is_saitos():
     model = SimpleConvNet(np.random.default_rng(0))
     kinds = [type(layer) for layer in model]
-    assert kinds == [Convolution, ReLU, Pooling, Flatten, Affine, ReLU, Affine]
+    assert kinds == [fast.Convolution, fast.ReLU, fast.Pooling, Flatten, fast.Affine, fast.ReLU,
+                     fast.Affine]
+    teaching = SimpleConvNet(np.random.default_rng(0), fast=False)
+    assert [type(layer) for layer in teaching] == [Convolution, ReLU, Pooling, Flatten, Affine, ReLU,
+                                                   Affine]
+    for p, q in zip(model.parameters(), teaching.parameters(), strict=True):
+        np.testing.assert_array_equal(p.data, q.data)        # the same draws from the same rng
+    assert not model[0].input_grad and all(layer.input_grad for layer in model[1:])
     assert model[0].W.data.shape == (30, 1, 5, 5)
     assert model[4].W.data.shape == (100, 4320)            # 30 x 12 x 12 inputs
     assert model[6].W.data.shape == (10, 100)
@@ -47,7 +55,7 @@ def test_deep_convnet_is_saitos():
     assert all(c.W.data.shape[2:] == (3, 3) and c.stride == 1 for c in convs)
     assert sum(isinstance(layer, Pooling) for layer in model) == 3
     tail = [type(layer) for layer in model][-6:]
-    assert tail == [Flatten, Affine, ReLU, Dropout, Affine, Dropout]
+    assert tail == [Flatten, fast.Affine, fast.ReLU, Dropout, fast.Affine, Dropout]
     assert model[-5].W.data.shape == (50, 1024) and model[-2].W.data.shape == (10, 50)
     assert [d.p for d in model if isinstance(d, Dropout)] == [0.5, 0.5]
     assert n_params(model) == 123_552
@@ -113,7 +121,7 @@ def test_training_steps_reduce_the_loss():
     first = loss.forward(model.forward(x, training=True), t)
     for _ in range(30):
         loss.forward(model.forward(x, training=True), t)
-        model.backward(loss.backward(), input_grad=False)
+        assert model.backward(loss.backward()) is None      # the first layer skips dL/dx
         optimizer.step()
     assert loss.forward(model.forward(x), t) < 0.5 * first
 
@@ -146,6 +154,20 @@ def test_load_weights_explains_mismatches(tmp_path):
     # Loading into a float64 copy of the model converts the values.
     double = load_weights(SimpleConvNet(np.random.default_rng(1), dtype=np.float64), path)
     assert double[0].W.data.dtype == np.float64
+
+
+def test_load_weights_from_a_dict_checks_shapes_and_dtypes():
+    model = SimpleConvNet(np.random.default_rng(0), filter_num=4, hidden_size=8)
+    arrays = {f"{i}.{p.name}": p.data * 2 for i, layer in enumerate(model) for p in layer.parameters()}
+    teaching = load_weights(SimpleConvNet(np.random.default_rng(1), filter_num=4, hidden_size=8,
+                                          fast=False), arrays)
+    for p, q in zip(teaching.parameters(), model.parameters(), strict=True):
+        np.testing.assert_array_equal(p.data, 2 * q.data)
+    narrowing = dict(arrays, **{"0.W": arrays["0.W"].astype(np.float64)})
+    with pytest.raises(ValueError, match="0.W has dtype float64 in the file but the model holds float32"):
+        load_weights(model, narrowing)
+    with pytest.raises(ValueError, match="4.b has dtype int64"):
+        load_weights(model, dict(arrays, **{"4.b": np.zeros(8, np.int64)}))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -209,6 +231,7 @@ SAFETY = 20
 
 @pytest.mark.shipped_weights
 @pytest.mark.parametrize("stem, build", [("simple_convnet", SimpleConvNet), ("deep_convnet", DeepConvNet)])
+@pytest.mark.slow
 def test_shipped_weights_reproduce_the_recorded_accuracy(stem, build):
     weights, record = WEIGHTS / f"{stem}.npz", WEIGHTS / f"{stem}.json"
     if not (weights.exists() and record.exists()):

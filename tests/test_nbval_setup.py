@@ -8,6 +8,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
+pytestmark = pytest.mark.slow
+
 
 def run_nbval(notebook):
     # The same invocation as `make test` (its nbval options come from pyproject.toml's addopts).

@@ -29,10 +29,10 @@ SCREENSHOTS = Path(os.environ.get("NNBOOK_SCREENSHOTS", ROOT / "_build" / "scree
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     CHROMIUM is None,
     reason="SKIPPED the browser test of the built site: no Chromium found. Install Debian's "
-           "`chromium` package (as .ci/run does) to run it.")
+           "`chromium` package (as .ci/run does) to run it.")]
 
 
 def build(source, out):

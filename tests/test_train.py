@@ -111,7 +111,8 @@ def test_one_step_equals_nielsens_backpropagation_by_hand():
     model = Sequential(Affine(4, 5, rng, init=1.0, bias_std=1.0, dtype=np.float64), Sigmoid(np.float64),
                        Affine(5, 3, rng, init=1.0, bias_std=1.0, dtype=np.float64), Sigmoid(np.float64))
     W1, b1, W2, b2 = (p.data.copy() for p in model.parameters())
-    sigma = lambda z: 1 / (1 + np.exp(-z))
+    def sigma(z):
+        return 1 / (1 + np.exp(-z))
     y = np.eye(3)[t]
     z1 = x @ W1.T + b1
     a1 = sigma(z1)

@@ -1,4 +1,4 @@
-"""Two cores for the big array operations: split a batch in halves, one half per thread.
+"""Two cores for the big array operations of :mod:`nnlib.fast`: split a batch in halves, one half per thread.
 
 NumPy's copies, element-wise operations and matrix products let go of Python's global lock, so two
 threads working on the two halves of a batch really run at the same time on two cores. The
@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-__all__ = ["default_workers", "in_parts", "parts_for", "by_rows", "together"]
+__all__ = ["default_workers", "workers_for", "in_parts", "parts_for", "by_rows", "together"]
 
 #: Arrays with fewer values than this are not worth a second thread (the hand-over costs more).
 BIG = 2**18
@@ -18,6 +18,7 @@ BIG = 2**18
 BIG_PRODUCT = 2**22
 
 _HELPER = {}     # process id -> the helper thread pool of that process (see _helper_threads)
+_CPUS = os.cpu_count() or 1      # asked once: os.cpu_count() reads /sys, tens of microseconds
 
 
 def default_workers():
@@ -36,7 +37,18 @@ def default_workers():
         return int(explicit)
     blas = next((os.environ[name] for name in ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS",
                                                "OMP_NUM_THREADS") if os.environ.get(name)), None)
-    return 2 if blas == "1" and (os.cpu_count() or 1) >= 2 else 1
+    return 2 if blas == "1" and _CPUS >= 2 else 1
+
+
+def workers_for(owner):
+    """The thread count for one call of ``owner`` (a fast layer or optimizer), read at call time.
+
+    ``owner.workers`` if it is set (1 or 2, e.g. by a test), else :func:`default_workers` now, so a
+    change of ``$NNLIB_WORKERS`` or of the BLAS thread setting takes effect at the next call. This
+    is the one place where nnlib decides how many threads to use.
+    """
+    chosen = owner.workers
+    return default_workers() if chosen is None else chosen
 
 
 def _helper_threads():

@@ -1,19 +1,23 @@
-"""nnlib.memory.keep_freed_memory: freed blocks are reused instead of page-faulted in again.
+"""scripts/memory.py, keep_freed_memory: freed blocks are reused instead of page-faulted in again.
 
 Each check runs in a fresh Python process, because the setting applies to the whole process.
 """
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
-from nnlib.memory import keep_freed_memory
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
+sys.path.insert(0, str(SCRIPTS))
+from memory import keep_freed_memory  # noqa: E402
 
 SCRIPT = textwrap.dedent("""
     import resource, sys
     import numpy as np
-    from nnlib.memory import keep_freed_memory
+    sys.path.insert(0, sys.argv[2])
+    from memory import keep_freed_memory
     applied = keep_freed_memory() if sys.argv[1] == "keep" else None
     sizes = [7, 3, 12, 5, 9, 1]            # MB, like the arrays of one training step
     def step():
@@ -29,7 +33,7 @@ SCRIPT = textwrap.dedent("""
 
 
 def run(mode):
-    out = subprocess.run([sys.executable, "-c", SCRIPT, mode], capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-c", SCRIPT, mode, str(SCRIPTS)], capture_output=True, text=True,
                          check=True).stdout.split()
     return out[0], float(out[1]), int(out[2])
 

@@ -1,4 +1,5 @@
-"""Tests of nnlib.interactive: sliders, the static viewer, the live widget and the checks of frames.
+"""Tests of nnlib.figures (formerly nnlib.interactive): sliders, the static viewer, the live widget
+and the checks of frames.
 
 Every figure a chapter registers is tested by running the chapter under NNBOOK_FIGURES=static
 (nbval in `make test`): static mode draws and checks every frame of the grid, which always holds
@@ -21,9 +22,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from nnlib.interactive import Slider, interactive_figure, resolve_mode
+from nnlib.figures import Slider, interactive_figure, resolve_mode
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 FIXTURE = REPO / "tests" / "fixtures" / "interactive" / "interactive_demo.ipynb"
 SMALL = dict(figsize=(3, 2), dpi=50)     # small frames keep the tests cheap
 TAB_RED = (214, 39, 40)                  # colour of the "diverged" headline
@@ -432,6 +433,7 @@ def test_save_html_writes_a_standalone_page(tmp_path):
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
+@pytest.mark.slow
 def test_viewer_swaps_frames_in_a_headless_browser(tmp_path):
     """Load the page from a file (no server, no network), move both sliders as a reader would and
     read back the image and the value labels."""
@@ -511,9 +513,25 @@ def test_live_bundle_is_a_widget_view():
 # Import hygiene, stored notebooks
 # ---------------------------------------------------------------------------------------------
 
+def test_the_old_module_name_gives_the_same_objects():
+    import nnlib.figures
+    import nnlib.interactive
+    for name in nnlib.figures.__all__:
+        assert getattr(nnlib.interactive, name) is getattr(nnlib.figures, name)
+
+
+def test_the_viewer_javascript_is_package_data():
+    from importlib import resources
+
+    from nnlib.figures import viewer
+    script = resources.files("nnlib.figures").joinpath("viewer.js").read_text(encoding="utf-8")
+    assert script.startswith("(function () {") and "%(root_id)s" in script
+    assert viewer._VIEWER_JS == script.rstrip("\n")
+
+
 def test_imports_stay_lazy():
-    code = ("import sys, nnlib; assert 'nnlib.interactive' not in sys.modules; "
-            "import nnlib.interactive; "
+    code = ("import sys, nnlib; assert 'nnlib.figures' not in sys.modules; "
+            "import nnlib.figures, nnlib.interactive; "
             "print(sorted(m for m in ('matplotlib', 'ipywidgets', 'IPython') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
@@ -541,6 +559,7 @@ def test_fixture_notebook_outputs_are_static_and_shown_once():
         assert not [o for o in others if o["output_type"] in ("execute_result", "display_data")]
 
 
+@pytest.mark.slow
 def test_fixture_notebook_passes_strict_nbval():
     env = dict(os.environ, NNBOOK_FIGURES="static")
     result = subprocess.run(

@@ -1,10 +1,10 @@
-"""nnlib.parallel: the helpers that put a second core to work."""
+"""nnlib.fast.parallel: the helpers that put a second core to work."""
 import threading
 
 import numpy as np
 import pytest
 
-from nnlib import parallel
+from nnlib.fast import parallel
 
 
 def test_by_rows_splits_big_arrays_in_two_halves_of_views():

@@ -12,8 +12,8 @@ training time (measured: about 78,000 page faults in 35 steps, 13,000 with the s
 same effect from its own caching allocator. Nothing leaks: the kept memory is reused by the next
 arrays, and the process's memory stays at its high-water mark instead of going up and down.
 
-It changes a setting of the whole process, so nnlib never calls it on its own: the training and
-benchmark scripts do, and a reader may. Where the C library is not glibc (macOS, Windows, Alpine's
+It changes a setting of the whole process, so it lives with the scripts, not in nnlib: the
+training and benchmark scripts call it (``from memory import keep_freed_memory``), and a reader may. Where the C library is not glibc (macOS, Windows, Alpine's
 musl) it changes nothing and returns False.
 """
 import ctypes
@@ -37,8 +37,9 @@ def keep_freed_memory(threshold=1 << 30):
     try:
         libc = ctypes.CDLL(name)
         mallopt = libc.mallopt
-        libc.gnu_get_libc_version       # only glibc has this (and mallopt's parameters)
     except (OSError, AttributeError, TypeError):
+        return False
+    if not hasattr(libc, "gnu_get_libc_version"):      # only glibc has this (and mallopt's parameters)
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     # The mmap threshold first: setting either one switches off glibc's own adjustment of both.
