@@ -23,8 +23,24 @@ Modules (each one responsibility, numpy only):
 ``nnlib.figures`` (sliders for the chapters) and ``nnlib.checks`` (the exercises' checkers) are the
 book's tooling; the figures need matplotlib and ipywidgets and are imported only when asked for.
 """
-from . import (augment, conv, data, descent, fast, files, functions, gradcheck, graph, init, layers, losses,
-               models, optim, train, universality)
+from . import (
+               augment,
+               conv,
+               data,
+               descent,
+               fast,
+               files,
+               functions,
+               gradcheck,
+               graph,
+               init,
+               layers,
+               losses,
+               models,
+               optim,
+               train,
+               universality,
+)
 
 __all__ = ["augment", "conv", "data", "descent", "fast", "files", "functions", "gradcheck", "graph", "init",
            "layers", "losses", "models", "optim", "train", "universality"]

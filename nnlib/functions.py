@@ -5,10 +5,10 @@ They are written so that large inputs (1000, -1000) neither overflow nor underfl
 
 * the sigmoid is computed as ``0.5 * (1 + tanh(x / 2))``, the same function as ``1 / (1 + exp(-x))``
   but without the ``exp(-x)`` that overflows for very negative x;
-* softmax subtracts the row maximum first (Saito 3.5.2), so the largest exponent is ``exp(0) = 1``;
+* softmax subtracts the row maximum first (Saitoh 3.5.2), so the largest exponent is ``exp(0) = 1``;
 * ``softmax_cross_entropy`` and ``sigmoid_cross_entropy`` start from the scores (logits), never
   from ``log(softmax(...))``, so a confident wrong answer costs a large finite number, not ``inf``
-  (``cross_entropy_error`` is Saito's version for probabilities, with his small ``delta``).
+  (``cross_entropy_error`` is Saitoh's version for probabilities, with his small ``delta``).
 
 The losses follow the books: mean over the mini-batch, sum over the outputs; they return a float.
 """
@@ -55,7 +55,7 @@ def relu(x):
 
 
 def relu_grad(x):
-    """Derivative of ReLU: 1 where x > 0, else 0 (we take 0 at x = 0, as Saito's eq. 5.8 does)."""
+    """Derivative of ReLU: 1 where x > 0, else 0 (we take 0 at x = 0, as Saitoh's eq. 5.8 does)."""
     x = np.asarray(x)
     return (x > 0).astype(x.dtype if x.dtype.kind == "f" else np.float64)
 
@@ -81,7 +81,7 @@ def _exp_no_underflow(shifted):
 def softmax(a, axis=-1):
     """Softmax along ``axis`` (default: the last, one row per sample): exp(a_k) / sum_i exp(a_i).
 
-    Shape: same as ``a``. Saito's example: softmax([0.3, 2.9, 4.0]) = [0.0182, 0.2452, 0.7366].
+    Shape: same as ``a``. Saitoh's example: softmax([0.3, 2.9, 4.0]) = [0.0182, 0.2452, 0.7366].
     """
     e = _exp_no_underflow(_shifted_scores(a, axis))
     return e / e.sum(axis=axis, keepdims=True)
@@ -124,10 +124,10 @@ def _as_batch(y, t):
 
 
 def mean_squared_error(y, t):
-    """Quadratic cost 0.5 * sum_k (y_k - t_k)**2, averaged over the batch (Saito eq. 4.1, Nielsen).
+    """Quadratic cost 0.5 * sum_k (y_k - t_k)**2, averaged over the batch (Saitoh eq. 4.1, Nielsen).
 
     ``y``: outputs, shape (N, C) or (C,) for one sample; ``t``: targets of the same shape or integer
-    labels of shape (N,). Saito's example gives 0.0975 for a good guess and 0.5975 for a bad one.
+    labels of shape (N,). Saitoh's example gives 0.0975 for a good guess and 0.5975 for a bad one.
     """
     y, t = _as_batch(y, t)
     d = y - t
@@ -137,7 +137,7 @@ def mean_squared_error(y, t):
 def cross_entropy_error(y, t, delta=1e-7):
     """Cross-entropy -sum_k t_k log(y_k + delta) of *probabilities* y, averaged over the batch.
 
-    This is Saito's eq. 4.2/4.3; ``delta`` keeps log(0) = -inf away. To start from scores (logits),
+    This is Saitoh's eq. 4.2/4.3; ``delta`` keeps log(0) = -inf away. To start from scores (logits),
     use :func:`softmax_cross_entropy`, which needs no delta and is exact.
     """
     y, t = _as_batch(y, t)

@@ -1,6 +1,6 @@
 """Numerical derivatives by central differences, and a check of a layer's backward against them.
 
-Central difference (Saito 4.3): f'(x) ~ (f(x + h) - f(x - h)) / (2h), whose error shrinks like h**2,
+Central difference (Saitoh 4.3): f'(x) ~ (f(x + h) - f(x - h)) / (2h), whose error shrinks like h**2,
 against h for the one-sided difference. Run it in float64: in float32 the rounding error of f, divided
 by 2h, swamps the derivative.
 """

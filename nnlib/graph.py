@@ -1,15 +1,15 @@
-"""Scalar computational graphs (Saito chapter 5): nodes that compute forward and pass gradients back.
+"""Scalar computational graphs (Saitoh chapter 5): nodes that compute forward and pass gradients back.
 
 Two levels:
 
 * node classes (:class:`MulNode`, :class:`AddNode`, and the one-input :class:`ExpNode`,
   :class:`ReciprocalNode`, :class:`SquareNode`) with ``forward(...)`` and ``backward(dout)``, used
-  by hand as Saito's ``MulLayer`` and ``AddLayer``. Each node records its inputs, its output, the
+  by hand as Saitoh's ``MulLayer`` and ``AddLayer``. Each node records its inputs, its output, the
   upstream gradient it received and the gradients it passed back, so a chapter can print or draw them;
 * :class:`Graph`, which wires named inputs and nodes together, runs forward and backward over all of
   them, and lists nodes and edges with their values.
 
-Saito's shopping example::
+Saitoh's shopping example::
 
     g = Graph()
     g.input("apple", 100); g.input("apple_num", 2)
@@ -93,7 +93,7 @@ class ExpNode(Node):
 
 
 class ReciprocalNode(Node):
-    """z = 1 / x (Saito's "/" node); dz/dx = -1/x**2 = -z**2."""
+    """z = 1 / x (Saitoh's "/" node); dz/dx = -1/x**2 = -z**2."""
 
     op = "/"
 
@@ -109,7 +109,7 @@ class ReciprocalNode(Node):
 
 
 class LogNode(Node):
-    """z = log(x) (natural logarithm, Saito's appendix A); dz/dx = 1/x."""
+    """z = log(x) (natural logarithm, Saitoh's appendix A); dz/dx = 1/x."""
 
     op = "log"
 
@@ -125,7 +125,7 @@ class LogNode(Node):
 
 
 class SquareNode(Node):
-    """z = x**2 (Saito's "**2" node of the chain-rule example); dz/dx = 2x."""
+    """z = x**2 (Saitoh's "**2" node of the chain-rule example); dz/dx = 2x."""
 
     op = "**2"
 
@@ -368,7 +368,7 @@ def draw_graph(graph, ax=None, *, pos=None, fmt="{:.4g}", grads="show", output_l
     ``ax``: the axes to draw on (a new figure if None); ``pos``: ``{name: (x, y)}`` for some or all
     names (the others come from :func:`layout`); ``fmt``: a format string such as ``"{:.4g}"`` or a
     function, for every number; ``grads``: ``"show"``, ``"boxes"`` (an empty red box for every
-    gradient, Saito's fill-in exercise) or ``"hide"``; ``output_label``: text at the end of the last
+    gradient, Saitoh's fill-in exercise) or ``"hide"``; ``output_label``: text at the end of the last
     arrow (default: the output's name). Call ``graph.forward()`` (and ``graph.backward()`` for the
     gradients) first. Returns the axes.
     """

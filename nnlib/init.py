@@ -21,7 +21,7 @@ def fan_in(shape):
 def normal(shape, std, rng, dtype=np.float32):
     """Samples of N(0, std**2) with the given shape and dtype.
 
-    ``std=1.0`` is Nielsen's chapter-1 initialisation, ``std=0.01`` Saito's ``weight_init_std``.
+    ``std=1.0`` is Nielsen's chapter-1 initialisation, ``std=0.01`` Saitoh's ``weight_init_std``.
     PyTorch equivalent: ``torch.nn.init.normal_(w, 0.0, std)``.
     """
     if not isinstance(rng, np.random.Generator):
@@ -39,9 +39,9 @@ def normal(shape, std, rng, dtype=np.float32):
 
 
 def xavier_std(n_in):
-    """Xavier (Glorot) standard deviation 1 / sqrt(n_in), in the simplified form Saito uses (6.2.2).
+    """Xavier (Glorot) standard deviation 1 / sqrt(n_in), in the simplified form Saitoh uses (6.2.2).
 
-    Glorot and Bengio's paper averages fan-in and fan-out; Caffe and Saito keep the fan-in only.
+    Glorot and Bengio's paper averages fan-in and fan-out; Caffe and Saitoh keep the fan-in only.
     Suited to sigmoid and tanh, which are close to linear around 0.
     """
     return 1.0 / math.sqrt(n_in)
@@ -56,7 +56,7 @@ def xavier(shape, rng, dtype=np.float32):
     """Normal weights with std 1/sqrt(fan_in). PyTorch: ``nn.init.kaiming_normal_(w, nonlinearity="linear")``.
 
     Not PyTorch's ``nn.init.xavier_normal_``, whose std is sqrt(2 / (fan_in + fan_out)) (Glorot and
-    Bengio's average of both fans); the name follows Saito and Caffe, see :func:`xavier_std`.
+    Bengio's average of both fans); the name follows Saitoh and Caffe, see :func:`xavier_std`.
     """
     return normal(shape, xavier_std(fan_in(shape)), rng, dtype)
 

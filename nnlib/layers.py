@@ -161,12 +161,12 @@ def check_array(layer, what, a, dtype, shape=None):
 class Affine(Layer):
     """Fully connected layer: out = x @ W.T + b.
 
-    Shapes: x (N, n_in) -> out (N, n_out); W (n_out, n_in) as in Nielsen and PyTorch (Saito stores
+    Shapes: x (N, n_in) -> out (N, n_out); W (n_out, n_in) as in Nielsen and PyTorch (Saitoh stores
     the transpose, (n_in, n_out)); b (n_out,).
     Backward: dW = dout.T @ x, db = sum of dout over the batch, dx = dout @ W.
     ``init``: ``"xavier"`` (std 1/sqrt(n_in)), ``"he"`` (std sqrt(2/n_in)) or a number, the std of
     normal weights (1.0 is Nielsen's), see :mod:`nnlib.init`; ``bias_std``: std of normal biases
-    (Nielsen uses 1.0; the default 0 gives zeros, as Saito). ``input_grad=False``: backward fills
+    (Nielsen uses 1.0; the default 0 gives zeros, as Saitoh). ``input_grad=False``: backward fills
     dW and db only and returns None (for a network's first layer).
     PyTorch equivalent: ``torch.nn.Linear(n_in, n_out)`` (same weight layout; its own initial
     weights are uniform, so copy them across to compare).
@@ -235,7 +235,7 @@ class _Activation(Layer):
 
 
 class Sigmoid(_Activation):
-    """out = 1 / (1 + exp(-x)), element-wise; backward: dx = dout * out * (1 - out) (Saito eq. 5.12).
+    """out = 1 / (1 + exp(-x)), element-wise; backward: dx = dout * out * (1 - out) (Saitoh eq. 5.12).
 
     The forward pass is ``functions.sigmoid``, 0.5 + 0.5 * tanh(x / 2), which cannot overflow.
     Shapes: any, out has x's shape. PyTorch equivalent: ``torch.nn.Sigmoid()``.
@@ -264,7 +264,7 @@ class Tanh(_Activation):
 
 
 class ReLU(_Activation):
-    """out = max(0, x), element-wise; backward: dx = dout where x > 0, else 0 (Saito eq. 5.8).
+    """out = max(0, x), element-wise; backward: dx = dout where x > 0, else 0 (Saitoh eq. 5.8).
 
     Shapes: any, out has x's shape (and its memory layout). The backward pass reads the mask from
     the stored output (out > 0 exactly where x > 0). PyTorch equivalent: ``torch.nn.ReLU()``.
@@ -282,7 +282,7 @@ class Dropout(Layer):
     """Inverted dropout: in training, each unit is zeroed with probability ``p`` and the survivors are
     scaled by 1 / (1 - p); in evaluation the layer passes x through unchanged.
 
-    Scaling at training time (as Chainer and PyTorch do) is equivalent to Saito's and Nielsen's
+    Scaling at training time (as Chainer and PyTorch do) is equivalent to Saitoh's and Nielsen's
     "multiply by (1 - p) at test time" and leaves evaluation free. Shapes: any, out has x's shape.
     ``rng`` draws the masks. PyTorch equivalent: ``torch.nn.Dropout(p)``.
     """
@@ -315,7 +315,7 @@ class Dropout(Layer):
 
 
 class BatchNorm(Layer):
-    """Batch normalisation (Saito 6.3): normalise each feature over the batch, then scale and shift.
+    """Batch normalisation (Saitoh 6.3): normalise each feature over the batch, then scale and shift.
 
     x of shape (N, C) is normalised per column; x of shape (N, C, H, W) per channel, over N, H and W.
     Training: x_hat = (x - mean) / sqrt(var + eps) with the batch's mean and (biased) variance, and

@@ -54,7 +54,7 @@ class SoftmaxWithLoss(Loss):
     """Softmax of the scores followed by the cross-entropy: L = -(1/N) sum_n sum_k t_nk log y_nk.
 
     Shapes: scores (N, C); t integer labels (N,) or one-hot / probability targets (N, C).
-    Backward: dL/dscores = (y - t) / N with y = softmax(scores) (Saito 5.6.3 and appendix A).
+    Backward: dL/dscores = (y - t) / N with y = softmax(scores) (Saitoh 5.6.3 and appendix A).
     PyTorch equivalent: ``torch.nn.CrossEntropyLoss()`` (which also takes raw scores).
     """
 
@@ -76,7 +76,7 @@ class SoftmaxWithLoss(Loss):
 
 
 class MeanSquaredError(Loss):
-    """Quadratic cost L = (1/N) sum_n 0.5 * ||y_n - t_n||^2 (Nielsen's C, Saito's eq. 4.1).
+    """Quadratic cost L = (1/N) sum_n 0.5 * ||y_n - t_n||^2 (Nielsen's C, Saitoh's eq. 4.1).
 
     The 0.5 and the sum over outputs follow the books, so Nielsen's learning rate 3.0 works unchanged.
     Shapes: y (N, C) (the network's outputs, e.g. after a Sigmoid); t labels (N,) or targets (N, C).

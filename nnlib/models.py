@@ -4,8 +4,8 @@ Every model is a :class:`~nnlib.layers.Sequential`, so ``fit``, ``predict`` and 
 :mod:`nnlib.train` work on it unchanged, and ``model[0]`` is its first layer. Constructors take the
 ``numpy.random.Generator`` that draws the initial weights (and the dropout masks) and a ``dtype``:
 
-    model = SimpleConvNet(np.random.default_rng(0))      # Saito chapter 7
-    model = DeepConvNet(np.random.default_rng(0))        # Saito chapter 8
+    model = SimpleConvNet(np.random.default_rng(0))      # Saitoh chapter 7
+    model = DeepConvNet(np.random.default_rng(0))        # Saitoh chapter 8
     model = NielsenConvNet(np.random.default_rng(0), conv_maps=(20, 40), activation="relu")
 
 Inputs are images of shape (N, 1, 28, 28): ``x.reshape(-1, 1, 28, 28)`` turns MNIST rows into them.
@@ -44,11 +44,11 @@ def _layer_classes(fast_layers):
 
 
 class SimpleConvNet(Sequential):
-    """Saito's SimpleConvNet (section 7.5): Conv - ReLU - Pool - Affine - ReLU - Affine.
+    """Saitoh's SimpleConvNet (section 7.5): Conv - ReLU - Pool - Affine - ReLU - Affine.
 
     With the defaults: Convolution with 30 filters of 5x5 (1x28x28 -> 30x24x24), ReLU, 2x2 max
     pooling with stride 2 (-> 30x12x12 = 4320 values), Affine 4320 -> 100, ReLU, Affine 100 -> 10.
-    Every weight starts as N(0, weight_init_std**2) (Saito's 0.01), every bias at 0: 0.43 million
+    Every weight starts as N(0, weight_init_std**2) (Saitoh's 0.01), every bias at 0: 0.43 million
     parameters, almost all of them in the first Affine layer.
 
     PyTorch equivalent: ``nn.Sequential(nn.Conv2d(1, 30, 5), nn.ReLU(), nn.MaxPool2d(2),
@@ -76,7 +76,7 @@ class SimpleConvNet(Sequential):
 
 
 class DeepConvNet(Sequential):
-    """Saito's deep, VGG-like network (section 8.1, ``ch08/deep_convnet.py``).
+    """Saitoh's deep, VGG-like network (section 8.1, ``ch08/deep_convnet.py``).
 
     Three blocks of two 3x3 convolutions (each followed by ReLU) and a 2x2 max pooling, then a
     small fully connected head::
@@ -88,7 +88,7 @@ class DeepConvNet(Sequential):
 
     (The padding of 2 in the fourth convolution turns 14x14 into 16x16, so that the second pooling
     gives 8x8.) All weights use He initialisation, std sqrt(2 / fan_in); biases start at 0.
-    About 124,000 parameters. The last Dropout acts on the scores themselves, as in Saito's
+    About 124,000 parameters. The last Dropout acts on the scores themselves, as in Saitoh's
     code; like every Dropout it is switched off in evaluation mode.
 
     ``rng`` draws the initial weights and, during training, the dropout masks.

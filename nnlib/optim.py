@@ -57,7 +57,7 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    """Stochastic gradient descent: W <- W - lr * g (Saito eq. 6.1, Nielsen's update rule).
+    """Stochastic gradient descent: W <- W - lr * g (Saitoh eq. 6.1, Nielsen's update rule).
 
     PyTorch equivalent: ``torch.optim.SGD(params, lr)``.
     """
@@ -68,7 +68,7 @@ class SGD(Optimizer):
 
 
 class Momentum(Optimizer):
-    """Momentum: v <- momentum * v - lr * g;  W <- W + v (Saito eqs. 6.3 and 6.4).
+    """Momentum: v <- momentum * v - lr * g;  W <- W + v (Saitoh eqs. 6.3 and 6.4).
 
     PyTorch equivalent: ``torch.optim.SGD(params, lr, momentum=momentum)``, which keeps v / (-lr)
     instead of v (the same steps while lr stays constant).
@@ -107,7 +107,7 @@ class Nesterov(Optimizer):
 
 
 class AdaGrad(Optimizer):
-    """AdaGrad: h <- h + g * g;  W <- W - lr * g / (sqrt(h) + eps) (Saito eqs. 6.5 and 6.6).
+    """AdaGrad: h <- h + g * g;  W <- W - lr * g / (sqrt(h) + eps) (Saitoh eqs. 6.5 and 6.6).
 
     Each weight gets its own learning rate, which shrinks as its squared gradients add up.
     PyTorch equivalent: ``torch.optim.Adagrad(params, lr, eps=eps)``.

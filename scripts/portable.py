@@ -161,8 +161,8 @@ def main():
             rows.append((label, t, actual, passed, failed, seconds))
 
     print()
-    print(f"| kernel asked | BLAS threads | OpenBLAS ran | passed | failed | seconds |")
-    print(f"|---|---:|---|---:|---:|---:|")
+    print("| kernel asked | BLAS threads | OpenBLAS ran | passed | failed | seconds |")
+    print("|---|---:|---|---:|---:|---:|")
     for label, t, actual, passed, failed, seconds in rows:
         print(f"| {label} | {t} | {actual} | {passed} | {len(failed)} | {seconds:.0f} |")
     for label, t, _, _, failed, _ in rows:

@@ -1,21 +1,21 @@
 """Train the book's convolutional networks and save what the chapters load.
 
-    python scripts/train_cnn.py simple              # SimpleConvNet (Saito chapter 7)
-    python scripts/train_cnn.py deep                # DeepConvNet (Saito chapter 8)
+    python scripts/train_cnn.py simple              # SimpleConvNet (Saitoh chapter 7)
+    python scripts/train_cnn.py deep                # DeepConvNet (Saitoh chapter 8)
     python scripts/train_cnn.py deep --epochs 2 --out /tmp/try    # a quick try
 
-The recipe is Saito's (``ch07/train_convnet.py``, ``ch08/train_deepnet.py``): Adam with learning
+The recipe is Saitoh's (``ch07/train_convnet.py``, ``ch08/train_deepnet.py``): Adam with learning
 rate 0.001, mini-batches of 100, 20 epochs, SoftmaxWithLoss. One addition, fixed before any run:
 every epoch sees the training images moved by a random offset of at most one pixel in each
 direction (:func:`nnlib.augment.random_shifts`, ``--no-augment`` switches it off).
 For DeepConvNet the default schedule is 25 epochs with the learning rate divided by 10 after
-epoch 15: with Saito's 20 epochs at a constant rate our first run stopped at 99.12 % (its
+epoch 15: with Saitoh's 20 epochs at a constant rate our first run stopped at 99.12 % (its
 history note says more). ``--epochs`` and ``--lr-drop-after`` change the schedule.
 
 Data: Nielsen's split of MNIST. The network trains on the 50,000 training images; the 10,000
 validation images give the accuracy curve of each epoch; the 10,000 test images are used exactly
 once, after the last epoch, for the accuracy we report (nothing is chosen by looking at them).
-(Saito trains on all 60,000 non-test images; ``--split saito`` does that, without a validation set.)
+(Saitoh trains on all 60,000 non-test images; ``--split saito`` does that, without a validation set.)
 
 Output, in ``--out`` (default ``data/weights/``), each file written atomically:
 
@@ -59,8 +59,8 @@ from nnlib.models import DeepConvNet, SimpleConvNet, save_weights  # noqa: E402
 from nnlib.train import History, accuracy, fit  # noqa: E402
 
 MODELS = {
-    "simple": ("simple_convnet", SimpleConvNet, "Saito's SimpleConvNet (chapter 7)"),
-    "deep": ("deep_convnet", DeepConvNet, "Saito's DeepConvNet (chapter 8)"),
+    "simple": ("simple_convnet", SimpleConvNet, "Saitoh's SimpleConvNet (chapter 7)"),
+    "deep": ("deep_convnet", DeepConvNet, "Saitoh's DeepConvNet (chapter 8)"),
 }
 # The schedules of the shipped weights: (epochs, learning rate divided by 10 after this epoch).
 DEFAULT_SCHEDULE = {"simple": (20, None), "deep": (25, 15)}
@@ -149,7 +149,7 @@ def train(name, *, epochs, seed, split, augment, lr, batch_size, out_dir, progre
                      "validation images give val_acc; the test set was evaluated once, after the "
                      "last epoch"
                      if split == "nielsen" else
-                     f"trained on {len(x_train):,} of the 60,000 non-test images (Saito's split); "
+                     f"trained on {len(x_train):,} of the 60,000 non-test images (Saitoh's split); "
                      "the test set was evaluated once, after the last epoch"),
         },
         "epoch_loss": epoch_loss,
@@ -180,7 +180,7 @@ def main(argv=None):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model", choices=sorted(MODELS))
     parser.add_argument("--epochs", type=int, default=None,
-                        help="default: 20 for simple (Saito), 25 for deep")
+                        help="default: 20 for simple (Saitoh), 25 for deep")
     parser.add_argument("--seed", type=int, default=0, help="default: 0")
     parser.add_argument("--split", choices=("nielsen", "saito"), default="nielsen",
                         help="nielsen: 50k train + 10k validation (default); saito: 60k train")

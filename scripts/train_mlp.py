@@ -50,24 +50,24 @@ import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")   # must happen before NumPy is imported
 
-import argparse                     # noqa: E402
-import datetime                     # noqa: E402
-import json                         # noqa: E402
-import platform                     # noqa: E402
-import sys                          # noqa: E402
-import time                         # noqa: E402
-from pathlib import Path            # noqa: E402
+import argparse  # noqa: E402
+import datetime  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
 
-import numpy as np                  # noqa: E402
-from tqdm import tqdm               # noqa: E402
+import numpy as np  # noqa: E402
+from tqdm import tqdm  # noqa: E402
 
-import nnlib                        # noqa: E402
-from nnlib.data import load_mnist   # noqa: E402
-from nnlib.files import atomic_write                  # noqa: E402
-from nnlib.losses import MeanSquaredError, SigmoidCrossEntropy, SoftmaxWithLoss   # noqa: E402
-from nnlib.mlp import count_correct, load_mlp, near_ties, nielsen_mlp, scores      # noqa: E402
-from nnlib.models import save_weights                 # noqa: E402
-from nnlib.optim import SGD         # noqa: E402
+import nnlib  # noqa: E402
+from nnlib.data import load_mnist  # noqa: E402
+from nnlib.files import atomic_write  # noqa: E402
+from nnlib.losses import MeanSquaredError, SigmoidCrossEntropy, SoftmaxWithLoss  # noqa: E402
+from nnlib.mlp import count_correct, load_mlp, near_ties, nielsen_mlp, scores  # noqa: E402
+from nnlib.models import save_weights  # noqa: E402
+from nnlib.optim import SGD  # noqa: E402
 from nnlib.train import DivergenceError, accuracy, fit  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -178,7 +178,7 @@ def run(stem, *, hidden, cost, output, eta, lmbda, epochs, seed, data, out_dir, 
         "python_version": platform.python_version(),
         "threads": {"OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS")},
         "command": "python scripts/train_mlp.py " + " ".join(sys.argv[1:]),
-        "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     })
     name = f"mlp_{stem}_seed{seed}.json" if not stem.startswith("grid") else f"mlp_{stem}.json"
     write_json_atomic(out_dir / "histories" / name, record)

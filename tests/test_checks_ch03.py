@@ -25,7 +25,7 @@ def naive_softmax(a):            # the textbook formula, no max subtracted
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def whole_array_softmax(a):      # Saito's vector version applied unchanged to a batch
+def whole_array_softmax(a):      # Saitoh's vector version applied unchanged to a batch
     e = np.exp(a - np.max(a))
     return e / np.sum(e)
 

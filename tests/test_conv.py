@@ -74,7 +74,7 @@ CONV_CASES = [
 
 def test_conv_output_size():
     assert conv_output_size(28, 5) == 24
-    assert conv_output_size(4, 3) == 2                     # Saito fig. 7-3
+    assert conv_output_size(4, 3) == 2                     # Saitoh fig. 7-3
     assert conv_output_size(4, 3, pad=1) == 4              # fig. 7-6: padding keeps the size
     assert conv_output_size(7, 3, stride=2) == 3           # fig. 7-7
     assert conv_output_size(14, 3, pad=2) == 16            # DeepConvNet's fourth convolution
@@ -295,7 +295,7 @@ def test_max_pooling_sends_each_gradient_to_one_winner():
 
 @pytest.mark.parametrize("kind", [Pooling, fast.Pooling])
 def test_max_pooling_gives_a_tie_to_the_first_maximum_in_row_major_order(kind):
-    # As PyTorch and Saito: [[0, 1], [1, 0]] sends the gradient to the 1 in the first row.
+    # As PyTorch and Saitoh: [[0, 1], [1, 0]] sends the gradient to the 1 in the first row.
     pool = kind(2, dtype=np.float64)
     out = pool.forward(np.array([[[[0.0, 1.0], [1.0, 0.0]]]]))
     np.testing.assert_array_equal(pool.backward(np.ones_like(out))[0, 0], [[0, 1], [0, 0]])

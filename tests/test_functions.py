@@ -91,7 +91,7 @@ def test_tanh_is_origin_symmetric_and_relu_clips():
 def test_softmax_saito_values():
     np.testing.assert_allclose(F.softmax(np.array([0.3, 2.9, 4.0])), [0.01821127, 0.24519181, 0.73659691],
                                atol=1e-8)
-    # the naive formula gives nan here; subtracting the maximum fixes it (Saito 3.5.2)
+    # the naive formula gives nan here; subtracting the maximum fixes it (Saitoh 3.5.2)
     np.testing.assert_allclose(F.softmax(np.array([1010.0, 1000.0, 990.0])),
                                [9.99954600e-01, 4.53978686e-05, 2.06106005e-09], rtol=1e-6)
 
@@ -126,7 +126,7 @@ def test_softmax_along_another_axis():
 
 # --- losses -----------------------------------------------------------------------------------------
 
-Y_GOOD = [0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0]      # Saito 4.2.1, "2" is likeliest
+Y_GOOD = [0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0]      # Saitoh 4.2.1, "2" is likeliest
 Y_BAD = [0.1, 0.05, 0.1, 0.0, 0.05, 0.1, 0.0, 0.6, 0.0, 0.0]       # "7" is likeliest
 T_TWO = [0, 0, 1, 0, 0, 0, 0, 0, 0, 0]
 

@@ -1,4 +1,4 @@
-"""nnlib.graph: Saito's shopping examples (5.1-5.4) with the values and gradients the book prints."""
+"""nnlib.graph: Saitoh's shopping examples (5.1-5.4) with the values and gradients the book prints."""
 import math
 
 import pytest
@@ -44,11 +44,11 @@ def test_shopping_example_715_yen_and_its_gradients():
     g = shopping_graph()
     assert g.forward() == pytest.approx(715)
     g.backward()
-    # Saito prints dapple_num, dapple, dorange, dorange_num, dtax = 110 2.2 3.3 165 650
+    # Saitoh prints dapple_num, dapple, dorange, dorange_num, dtax = 110 2.2 3.3 165 650
     expected = {"apple_num": 110, "apple": 2.2, "orange": 3.3, "orange_num": 165, "tax": 650}
     for name, value in expected.items():
         assert g.grad(name) == pytest.approx(value), name
-    # the intermediate results the graph keeps (Saito 5.1.3)
+    # the intermediate results the graph keeps (Saitoh 5.1.3)
     assert [g.value(n) for n in ("apple_price", "orange_price", "all_price")] == pytest.approx([200, 450, 650])
     assert [g.grad(n) for n in ("apple_price", "orange_price", "all_price", "price")] == pytest.approx(
         [1.1, 1.1, 1.1, 1.0])
@@ -100,7 +100,7 @@ def test_standalone_nodes_saito_figures_5_11_and_5_13():
 
 
 def test_sigmoid_graph_gives_y_times_one_minus_y():
-    # Saito 5.5.2: x -> *(-1) -> exp -> +1 -> / ; the backward result is y (1 - y)
+    # Saitoh 5.5.2: x -> *(-1) -> exp -> +1 -> / ; the backward result is y (1 - y)
     x = 0.7
     g = Graph()
     g.input("x", x)
@@ -115,7 +115,7 @@ def test_sigmoid_graph_gives_y_times_one_minus_y():
 
 
 def test_chain_rule_square_node_and_fan_out():
-    # Saito 5.2: z = (x + y)^2, dz/dx = 2 (x + y)
+    # Saitoh 5.2: z = (x + y)^2, dz/dx = 2 (x + y)
     g = Graph()
     g.input("x", 3.0)
     g.input("y", 4.0)

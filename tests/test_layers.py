@@ -136,7 +136,7 @@ def test_affine_forward_against_loops():
 
 
 def test_affine_backward_saito_bias_example():
-    # Saito 5.6.2: the bias gradient is the sum of dout over the batch: [[1,2,3],[4,5,6]] -> [5,7,9]
+    # Saitoh 5.6.2: the bias gradient is the sum of dout over the batch: [[1,2,3],[4,5,6]] -> [5,7,9]
     layer = Affine.from_arrays(np.zeros((3, 2)), np.array([1.0, 2.0, 3.0]))
     out = layer.forward(np.array([[0.0, 0.0], [10.0, 10.0]]))
     np.testing.assert_array_equal(out, [[1, 2, 3], [1, 2, 3]])
@@ -151,7 +151,7 @@ def test_activation_forwards_against_formulas():
     np.testing.assert_allclose(Tanh(F64).forward(x), (np.exp(2 * x) - 1) / (np.exp(2 * x) + 1), rtol=1e-14)
     relu = ReLU(F64)
     np.testing.assert_array_equal(relu.forward(x), [[0, 0, 0], [0.5, 1, 3]])
-    # Saito 5.5.1's example: the mask passes the gradient only where x > 0
+    # Saitoh 5.5.1's example: the mask passes the gradient only where x > 0
     relu.forward(np.array([[1.0, -0.5], [-2.0, 3.0]]))
     np.testing.assert_array_equal(relu.backward(np.ones((2, 2))), [[1, 0], [0, 1]])
 

@@ -71,7 +71,7 @@ def test_soft_targets_are_accepted():
 
 
 def test_softmax_with_loss_saito_backward_examples():
-    # Saito 5.6.3: t = (0, 1, 0); y = (0.3, 0.2, 0.5) sends back (0.3, -0.8, 0.5), a large error,
+    # Saitoh 5.6.3: t = (0, 1, 0); y = (0.3, 0.2, 0.5) sends back (0.3, -0.8, 0.5), a large error,
     # and y = (0.01, 0.99, 0) almost nothing. Scores log(y) give exactly these softmax outputs.
     loss = SoftmaxWithLoss()
     loss.forward(np.log(np.array([[0.3, 0.2, 0.5]])), np.array([1]))
@@ -81,7 +81,7 @@ def test_softmax_with_loss_saito_backward_examples():
 
 
 def test_mean_squared_error_follows_the_books_scaling():
-    # 0.5 * sum over outputs, mean over the batch: Saito's 0.0975 for one sample
+    # 0.5 * sum over outputs, mean over the batch: Saitoh's 0.0975 for one sample
     y = np.array([[0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0]])
     loss = MeanSquaredError()
     assert loss.forward(y, np.array([2])) == pytest.approx(0.0975)

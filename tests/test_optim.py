@@ -149,7 +149,7 @@ def test_weight_decay_alone_shrinks_weights(make):
 
 @pytest.mark.parametrize("make", ALL)
 def test_every_optimizer_descends_saitos_bowl(make):
-    # f(x, y) = x^2 / 20 + y^2 from (-7, 2), the example of Saito 6.1.3
+    # f(x, y) = x^2 / 20 + y^2 from (-7, 2), the example of Saitoh 6.1.3
     p = Parameter(np.array([-7.0, 2.0]), "xy")
     def f(v):
         return v[0] ** 2 / 20 + v[1] ** 2

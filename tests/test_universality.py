@@ -4,8 +4,18 @@ import pytest
 
 from nnlib.functions import sigmoid
 from nnlib.layers import Sequential
-from nnlib.universality import (as_model, best_heights, bump_edges, bump_network, forward, max_error,
-                                random_steps, step_neuron, step_position, tower_network)
+from nnlib.universality import (
+    as_model,
+    best_heights,
+    bump_edges,
+    bump_network,
+    forward,
+    max_error,
+    random_steps,
+    step_neuron,
+    step_position,
+    tower_network,
+)
 
 
 def test_step_position_is_minus_b_over_w():
@@ -75,7 +85,7 @@ def test_more_bumps_give_a_smaller_error():
         edges = bump_edges(n)
         heights, bound = best_heights(f, edges)
         model = as_model(bump_network(edges, heights))
-        error, _ = max_error(lambda x: forward(model, x), f)
+        error, _ = max_error(lambda x, model=model: forward(model, x), f)
         assert error <= bound + 1e-3
         errors.append(error)
     assert errors[0] > errors[1] > errors[2]

@@ -35,7 +35,7 @@ class Convolution(conv.Convolution):
 
     Why channels last is faster: the patch under one output pixel is FH runs of FW*C numbers that
     sit next to each other in memory, so the column matrix -- one row per output pixel, one column
-    per filter element ``(i, j, c)``, Saito's layout with the filter elements in a different
+    per filter element ``(i, j, c)``, Saitoh's layout with the filter elements in a different
     order -- is filled by long copies, and the matrix product ``cols @ W2`` (``W2`` holds the
     filters as columns) writes its (pixels, FN) result directly in the output's memory order.
 
