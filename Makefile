@@ -13,7 +13,7 @@ JOBS     ?= 2
 export NNBOOK_FIGURES := static
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test unit lint lab execute portable bench train-cnn train-mlp clean help web-assets
+.PHONY: book test unit lint lab execute portable bench train-cnn train-mlp train-optimizers clean help web-assets
 
 # Notebooks and tests multiply small matrices, which run fastest on one BLAS thread per process
 # (a second thread mostly waits for a busy core), and `make test` runs two processes at once.
@@ -31,6 +31,7 @@ help:
 	@echo "make bench     time nnlib against PyTorch (installs torch==2.13.0 into .venv if missing)"
 	@echo "make train-cnn retrain the shipped CNN weights in data/weights/ (takes a while)"
 	@echo "make train-mlp rerun chapter 7's MLP experiments into data/ (about 1.5 hours of CPU time)"
+	@echo "make train-optimizers  rerun chapter 9's MNIST optimizer comparison (data/histories/, 10-20 min)"
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -106,6 +107,10 @@ train-cnn: $(STAMP)
 # Chapter 7: Nielsen's fully connected networks (histories in data/histories/, weights in data/weights/).
 train-mlp: $(STAMP)
 	$(BIN)/python scripts/train_mlp.py all
+
+# Chapter 9: the MNIST comparison of optimizers and learning-rate schedules (data/histories/).
+train-optimizers: $(STAMP)
+	$(BIN)/python scripts/train_optimizers.py
 
 clean:
 	rm -rf _build _vendor node_modules
