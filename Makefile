@@ -13,7 +13,7 @@ JOBS     ?= 2
 export NNBOOK_FIGURES := static
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test unit lint lab execute bench train-cnn clean help web-assets
+.PHONY: book test unit lint lab execute bench train-cnn train-init clean help web-assets
 
 # Notebooks and tests multiply small matrices, which run fastest on one BLAS thread per process
 # (a second thread mostly waits for a busy core), and `make test` runs two processes at once.
@@ -29,6 +29,7 @@ help:
 	@echo "make execute   re-execute notebooks in place to refresh stored outputs (NB=path for one)"
 	@echo "make bench     time nnlib against PyTorch (installs torch==2.13.0 into .venv if missing)"
 	@echo "make train-cnn retrain the shipped CNN weights in data/weights/ (takes a while)"
+	@echo "make train-init rerun chapter 10's MNIST comparison of initialisations (a few minutes)"
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -93,6 +94,9 @@ bench: $(STAMP)
 train-cnn: $(STAMP)
 	$(BIN)/python scripts/train_cnn.py simple
 	$(BIN)/python scripts/train_cnn.py deep
+
+train-init: $(STAMP)
+	$(BIN)/python scripts/train_init.py
 
 clean:
 	rm -rf _build _vendor node_modules
