@@ -130,7 +130,7 @@ def main(argv=None):
         "seeds": args.seeds,
         "runs": runs,
         "wall_seconds": round(wall, 1),
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d"),
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d"),
         "versions": {"nnlib": nnlib.__version__, "numpy": np.__version__, "python": platform.python_version()},
     }
     with atomic_write(args.out, "w") as f:
