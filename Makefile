@@ -13,7 +13,7 @@ JOBS     ?= 2
 export NNBOOK_FIGURES := static
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test unit lint lab execute portable bench train-cnn train-mlp train-optimizers clean help web-assets
+.PHONY: book test unit lint lab execute portable bench train-cnn train-mlp train-optimizers train-init clean help web-assets
 
 # Notebooks and tests multiply small matrices, which run fastest on one BLAS thread per process
 # (a second thread mostly waits for a busy core), and `make test` runs two processes at once.
@@ -32,6 +32,7 @@ help:
 	@echo "make train-cnn retrain the shipped CNN weights in data/weights/ (takes a while)"
 	@echo "make train-mlp rerun chapter 7's MLP experiments into data/ (about 1.5 hours of CPU time)"
 	@echo "make train-optimizers  rerun chapter 9's MNIST optimizer comparison (data/histories/, 10-20 min)"
+	@echo "make train-init rerun chapter 10's MNIST comparison of initialisations (a few minutes)"
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -111,6 +112,10 @@ train-mlp: $(STAMP)
 # Chapter 9: the MNIST comparison of optimizers and learning-rate schedules (data/histories/).
 train-optimizers: $(STAMP)
 	$(BIN)/python scripts/train_optimizers.py
+
+# Chapter 10: std 0.01 / Xavier / He on MNIST (data/histories/).
+train-init: $(STAMP)
+	$(BIN)/python scripts/train_init.py
 
 clean:
 	rm -rf _build _vendor node_modules
