@@ -66,32 +66,33 @@ _MUL_HINT = ("a multiplication node sends back dout times the *other* input: dx 
 _ADD_HINT = "an addition node passes dout back unchanged to both inputs: dx = dout, dy = dout."
 
 
+def _node_cases(node, hint, seed, shape, named, arrays_text):
+    """Cases of a two-input node's backward: the named scalar cases, then arrays of ``shape`` in
+    float64 (``arrays_text``) and in float32, with the gradients the library's ``node`` passes back
+    as expected."""
+    x, y, d = np.random.default_rng(seed).standard_normal((3, *shape))
+    x32, y32, d32 = (a.astype(np.float32) for a in (x, y, d))
+    cases = [*named, (arrays_text, x, y, d),
+             ("float32 arrays stay float32", x32, y32, d32)]
+    return [Case(text, a, b, dout, expected=_tuple_result(_node_backward(node, a, b, dout), ("dx", "dy"),
+                                                          hints={"dx": hint, "dy": hint}))
+            for text, a, b, dout in cases]
+
+
 def mul_cases():
     """Cases of :func:`check_mul_backward`: Saitoh's 10 x 5 (upstream 1.3), the apple, arrays, float32."""
-    rng = np.random.default_rng(606)
-    x, y, d = rng.standard_normal((3, 4, 5))
-    x32, y32, d32 = (a.astype(np.float32) for a in (x, y, d))
-    cases = [("Saitoh's 10 x 5 with dout 1.3 -> (6.5, 13)", 10.0, 5.0, 1.3),
-             ("the apples: 100 x 2 with dout 1.1 -> (2.2, 110)", 100.0, 2.0, 1.1),
-             ("arrays of shape (4, 5), element by element", x, y, d),
-             ("float32 arrays stay float32", x32, y32, d32)]
-    return [Case(text, a, b, dout, expected=_tuple_result(_node_backward(MulNode, a, b, dout), ("dx", "dy"),
-                                                          hints={"dx": _MUL_HINT, "dy": _MUL_HINT}))
-            for text, a, b, dout in cases]
+    return _node_cases(MulNode, _MUL_HINT, 606, (4, 5),
+                       [("Saitoh's 10 x 5 with dout 1.3 -> (6.5, 13)", 10.0, 5.0, 1.3),
+                        ("the apples: 100 x 2 with dout 1.1 -> (2.2, 110)", 100.0, 2.0, 1.1)],
+                       "arrays of shape (4, 5), element by element")
 
 
 def add_cases():
     """Cases of :func:`check_add_backward`: Saitoh's 10 + 5 (upstream 1.3), arrays, float32."""
-    rng = np.random.default_rng(607)
-    x, y, d = rng.standard_normal((3, 3, 4))
-    x32, y32, d32 = (a.astype(np.float32) for a in (x, y, d))
-    cases = [("Saitoh's 10 + 5 with dout 1.3 -> (1.3, 1.3)", 10.0, 5.0, 1.3),
-             ("the prices before tax: 200 + 450 with dout 1.1 -> (1.1, 1.1)", 200.0, 450.0, 1.1),
-             ("arrays of shape (3, 4)", x, y, d),
-             ("float32 arrays stay float32", x32, y32, d32)]
-    return [Case(text, a, b, dout, expected=_tuple_result(_node_backward(AddNode, a, b, dout), ("dx", "dy"),
-                                                          hints={"dx": _ADD_HINT, "dy": _ADD_HINT}))
-            for text, a, b, dout in cases]
+    return _node_cases(AddNode, _ADD_HINT, 607, (3, 4),
+                       [("Saitoh's 10 + 5 with dout 1.3 -> (1.3, 1.3)", 10.0, 5.0, 1.3),
+                        ("the prices before tax: 200 + 450 with dout 1.1 -> (1.1, 1.1)", 200.0, 450.0, 1.1)],
+                       "arrays of shape (3, 4)")
 
 
 def _sigmoid_reference(out, dout):
