@@ -421,6 +421,27 @@ def lighten_icons(app, exception):
                 "on the search page", len(points))
 
 
+# ---------------------------------------------------------------------------------------------
+# The drawing pad of chapters 7 and 12: its script and the networks' weights in _static/nnpad/
+# ---------------------------------------------------------------------------------------------
+
+def digit_pad_files(app, exception):
+    """Write nnlib's drawing-pad script and the shipped networks' float16 weights into _static/nnpad/.
+
+    The pads in the chapters' stored outputs (``nnlib.pad.drawing_pad``) load ``digitpad.js`` from
+    there, and each pad its network's weights (``mlp.js``, ``cnn.js``) when it scrolls into view.
+    The files are made from ``data/weights/`` at every build (``nnlib.pad.write_site_files``, as
+    ``scripts/export_web_weights.py`` does), so they never lag behind the shipped weights.
+    """
+    if exception is not None or app.builder.format != "html":
+        return
+    from nnlib.pad import SITE_FOLDER, write_site_files
+
+    sizes = write_site_files(Path(app.outdir) / "_static" / SITE_FOLDER)
+    logger.info("drawing pad: %s in _static/%s/", ", ".join(f"{name} {size / 1e3:.0f} kB"
+                                                           for name, size in sizes.items()), SITE_FOLDER)
+
+
 def setup(app):
     # Early (priority 100 < the default 500), so every other extension sees the final values.
     app.connect("config-inited", choose_assets, priority=100)
@@ -436,4 +457,5 @@ def setup(app):
     app.connect("doctree-resolved", alt_from_captions)
     app.connect("build-finished", lighten_icons)
     app.connect("build-finished", palette_images)
+    app.connect("build-finished", digit_pad_files)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
