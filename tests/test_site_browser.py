@@ -368,3 +368,33 @@ def test_chinese_glyphs_come_from_the_sites_own_font(site, browser):
     assert visit.page.evaluate("() => document.fonts.check('16px \"NN Book CJK\"', '激活函数')")
     assert visit.errors == [] and visit.foreign == []
     visit.page.close()
+
+
+def test_the_drawing_pad_of_chapter_7_loads_when_seen_and_reads_a_drawn_one(site, browser):
+    """The pad in chapter 7's stored output (nnlib.pad; tests/test_digitpad_browser.py tests the pad
+    itself): its weights load only when it scrolls into view, it starts with a 7 it reads as 7, and a
+    1 drawn with the mouse is read as 1, at 1366 px and at phone width."""
+    html, base = site
+    for viewport in ({"width": 1366, "height": 900}, PHONE):
+        visit = PageVisit(browser, base + "chapters/07_mnist_mlp.html", viewport=viewport)
+        page = visit.page
+        page.wait_for_timeout(300)
+        assert not any(url.endswith("_static/nnpad/mlp.js") for url in visit.requests)
+        pad = page.locator(".nnpad").first
+        pad.scroll_into_view_if_needed()
+        page.wait_for_function("() => document.querySelector('.nnpad').dataset.nnpadReady", timeout=30_000)
+        page.wait_for_function("() => document.querySelector('.nnpad').dataset.guess === '7'", timeout=5_000)
+        pad.locator(".nnpad-clear").click()
+        box = pad.locator(".nnpad-canvas").bounding_box()
+        page.mouse.move(box["x"] + 0.52 * box["width"], box["y"] + 0.15 * box["height"])
+        page.mouse.down()
+        for k in range(1, 15):
+            page.mouse.move(box["x"] + (0.52 - 0.003 * k) * box["width"],
+                            box["y"] + (0.15 + 0.05 * k) * box["height"], steps=2)
+        page.mouse.up()
+        page.wait_for_function("() => document.querySelector('.nnpad').dataset.guess === '1'", timeout=5_000)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        pad.screenshot(path=str(SCREENSHOTS / f"pad__07_mnist_mlp__{viewport['width']}.png"))
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= viewport["width"]
+        assert visit.errors == [] and visit.foreign == []
+        page.close()

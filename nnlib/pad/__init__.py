@@ -190,6 +190,9 @@ def drawing_pad(key="mlp", network=None, mode=None):
     _check_key(key)
     if resolve_mode(mode) == "static":
         return StaticPad(key)
-    from .widget import DigitPad
-
+    try:
+        from .widget import DigitPad
+    except ImportError as error:
+        raise ImportError("the drawing pad needs anywidget in JupyterLab: pip install anywidget "
+                          "(requirements.txt pins it), or use mode='static'") from error
     return DigitPad(network if network is not None else load_network(key), key=key)

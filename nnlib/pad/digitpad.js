@@ -294,6 +294,7 @@ var NNPad = (typeof window !== "undefined" && window.NNPad) || (function () {
     const guess = element("div", "nnpad-guess", right, "");
     guess.setAttribute("aria-live", "polite");
     const bars = element("div", "nnpad-bars", right);
+    bars.setAttribute("role", "img");
     const bar = [];
     for (let d = 0; d < 10; d++) {
       const col = element("div", "nnpad-bar", bars);
@@ -370,11 +371,13 @@ var NNPad = (typeof window !== "undefined" && window.NNPad) || (function () {
           bar.forEach(b => { b.fill.style.height = "0%"; b.col.classList.remove("nnpad-top"); });
           insideBox.innerHTML = "";
           root.dataset.guess = "";
+          bars.setAttribute("aria-label", "no probabilities yet");
           return;
         }
         const p = Array.from(probabilities), best = p.indexOf(Math.max(...p));
         guess.textContent = `Guess: ${best} (${(100 * p[best]).toFixed(0)} %)`;
         root.dataset.guess = String(best);
+        bars.setAttribute("aria-label", "probabilities: " + p.map((v, d) => `${d}: ${(100 * v).toFixed(0)} %`).join(", "));
         bar.forEach((b, d) => {
           b.fill.style.height = (100 * p[d]).toFixed(1) + "%";
           b.col.classList.toggle("nnpad-top", d === best);
@@ -415,7 +418,7 @@ var NNPad = (typeof window !== "undefined" && window.NNPad) || (function () {
     const key = root.dataset.nnpadModel, url = root.dataset.nnpadSrc;
     const example = root.dataset.nnpadExample ? JSON.parse(root.dataset.nnpadExample) : null;
     let net = null;
-    const pad = createPad(root, {onDraw: strokes => run(strokes)});
+    const pad = createPad(root, {example, onDraw: strokes => run(strokes)});
     function run(strokes) {
       const image = drawingToMnist(strokes);
       if (!net || !image) return pad.show({image});
@@ -428,8 +431,8 @@ var NNPad = (typeof window !== "undefined" && window.NNPad) || (function () {
     const start = () => loadNetwork(key, url).then(n => {
       net = n;
       pad.status(n.title);
+      run(pad.strokes());                 // the example, or what the reader drew meanwhile
       root.dataset.nnpadReady = "1";
-      pad.setStrokes(example || pad.strokes());
     }, error => pad.status(error.message));
     if ("IntersectionObserver" in window) {
       const seen = new IntersectionObserver(entries => {
