@@ -231,3 +231,20 @@ def test_the_widgets_front_end_sends_the_drawing_to_the_kernel(pad_page, browser
     assert visit.errors == []
     page.close()
     pad.close()
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32"])
+def test_the_page_decodes_the_weights_exactly(pad_page, browser, dtype):
+    """Every number of the exported MLP, decoded by the page, equals the exported float16/float32 value."""
+    from nnlib.pad import _arrays, network_spec
+
+    visit = PageVisit(browser, pad_page)
+    decoded = visit.page.evaluate("""(spec) => NNPad.decode(spec).layers.filter(l => l.W)
+        .map(l => [Array.from(l.W.data), Array.from(l.b.data)])""", network_spec("mlp", dtype=dtype))
+    arrays = _arrays("mlp")
+    for (W, b), name in zip(decoded, ("0", "2")):
+        np.testing.assert_array_equal(np.array(W, dtype=np.float32),
+                                      arrays[f"{name}.W"].astype(dtype).astype(np.float32).ravel())
+        np.testing.assert_array_equal(np.array(b, dtype=np.float32),
+                                      arrays[f"{name}.b"].astype(dtype).astype(np.float32))
+    visit.page.close()
