@@ -86,6 +86,8 @@ def test_the_weights_file_holds_every_parameter_as_float16():
     import base64
 
     assert len(base64.b64decode(spec["data"])) == 2 * count
+    assert spec["title"] == "chapter 7's best network: 784-100-10, 98.02 % of the test images"
+    assert network_spec("cnn")["title"].endswith("99.14 % of the test images")
     text = weights_js("mlp")
     assert text.splitlines()[1].startswith('NNPad.weights("mlp", {')
     with pytest.raises(ValueError, match="float16"):
@@ -122,3 +124,18 @@ def test_a_drawing_sent_by_the_widgets_front_end_reaches_the_kernel_as_a_28x28_a
     with pytest.raises(ValueError, match="empty"):
         _ = pad.image
     pad.close()
+
+
+@pytest.mark.slow
+@pytest.mark.shipped_weights
+@pytest.mark.parametrize("key", sorted(NETWORKS))
+def test_float16_weights_change_no_answer_on_the_test_images(key):
+    """What chapter 7 and the README say about the web page's float16 weights."""
+    from nnlib.data import load_mnist
+    from nnlib.pad import load_network
+
+    (_, _), (_, _), (x, _) = load_mnist()
+    x = x.reshape((-1, 784) if key == "mlp" else (-1, 1, 28, 28))
+    answers = [np.concatenate([load_network(key, round_to=r).forward(x[i:i + 2000]) for i in range(0, len(x), 2000)])
+               for r in (None, np.float16)]
+    assert np.array_equal(answers[0].argmax(1), answers[1].argmax(1))

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..drawing import drawing_to_mnist
 
-__all__ = ["NETWORKS", "EXAMPLE_SEVEN", "drawing_pad", "StaticPad", "load_network", "predict",
+__all__ = ["NETWORKS", "EXAMPLE_SEVEN", "drawing_pad", "StaticPad", "load_network", "predict", "title",
            "network_spec", "weights_js", "write_site_files", "digitpad_js"]
 
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent.parent / "data" / "weights"
@@ -36,11 +36,13 @@ WEIGHTS_DIR = Path(__file__).resolve().parent.parent.parent / "data" / "weights"
 # prefix in the .npz), the input's shape, and which layer's output the pad shows as "inside".
 NETWORKS = {
     "mlp": {"file": "mlp_ce-softmax-xavier_seed1.npz",
-            "title": "chapter 7's best network: 784-100-10, 98.02 % of the test images",
+            "title": "chapter 7's best network: 784-100-10, {:.2f} % of the test images",
+            "record": ("histories/mlp_ce-softmax-xavier_seed1.json", "final_test_correct_float64"),
             "input": [784], "inside": 1,
             "layers": [("affine", "0"), ("sigmoid", None), ("affine", "2"), ("softmax", None)]},
     "cnn": {"file": "simple_convnet.npz",
-            "title": "SimpleConvNet: 30 filters 5x5, pool, 100, 10; 99.14 % of the test images",
+            "title": "SimpleConvNet: 30 filters 5x5, pool, 100, 10; {:.2f} % of the test images",
+            "record": ("weights/simple_convnet.json", "test_correct"),
             "input": [1, 28, 28], "inside": 1,
             "layers": [("conv", "0"), ("relu", None), ("maxpool", None), ("affine", "4"),
                        ("relu", None), ("affine", "6"), ("softmax", None)]},
@@ -55,6 +57,14 @@ SITE_FOLDER = "nnpad"                 # the site's _static/nnpad/
 def digitpad_js():
     """The text of ``digitpad.js`` (package data)."""
     return resources.files(__package__).joinpath("digitpad.js").read_text(encoding="utf-8")
+
+
+def title(key, weights_dir=None):
+    """The network's name and its recorded test accuracy (from the training record beside the weights)."""
+    _check_key(key)
+    path, field = NETWORKS[key]["record"]
+    record = json.loads((Path(weights_dir or WEIGHTS_DIR).parent / path).read_text(encoding="utf-8"))
+    return NETWORKS[key]["title"].format(record[field] / 100)
 
 
 def _check_key(key):
@@ -123,7 +133,7 @@ def network_spec(key, dtype="float16", weights_dir=None):
         layers.append({"type": kind, "W": list(W.shape), "b": list(b.shape)})
         chunks += [W.astype("<f2" if dtype == "float16" else "<f4").tobytes(),
                    b.astype("<f2" if dtype == "float16" else "<f4").tobytes()]
-    return {"name": key, "title": net["title"], "input": net["input"], "inside": net["inside"],
+    return {"name": key, "title": title(key, weights_dir), "input": net["input"], "inside": net["inside"],
             "dtype": dtype, "layers": layers, "data": base64.b64encode(b"".join(chunks)).decode("ascii")}
 
 

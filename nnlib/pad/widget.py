@@ -8,7 +8,7 @@ import numpy as np
 import traitlets
 
 from ..drawing import drawing_to_mnist
-from . import EXAMPLE_SEVEN, NETWORKS, digitpad_js, predict
+from . import EXAMPLE_SEVEN, NETWORKS, digitpad_js, predict, title
 
 # the web book's digitpad.js, plus the few lines that connect it to the widget's model
 _GLUE = """
@@ -51,7 +51,7 @@ class DigitPad(anywidget.AnyWidget):
     def __init__(self, network=None, key="mlp", strokes=None, **kwargs):
         super().__init__(**kwargs)
         self.network = network
-        self.title = NETWORKS[key]["title"] if key in NETWORKS else str(key)
+        self.title = title(key) if key in NETWORKS else str(key)
         self.strokes = [list(map(list, s)) for s in (strokes if strokes is not None else EXAMPLE_SEVEN)]
         self._update()
 
