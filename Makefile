@@ -33,7 +33,7 @@ help:
 	@echo "make train-mlp rerun chapter 7's MLP experiments into data/ (about 1.5 hours of CPU time)"
 	@echo "make train-optimizers  rerun chapter 9's MNIST optimizer comparison (data/histories/, 10-20 min)"
 	@echo "make train-init rerun chapter 10's MNIST comparison of initialisations (a few minutes)"
-	@echo "make train-regularization  rerun chapter 11's BatchNorm, overfitting and search runs (about 10 min)"
+	@echo "make train-regularization  rerun chapter 11's BatchNorm, overfitting and search runs (about 3 CPU-minutes)"
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
