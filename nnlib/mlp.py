@@ -3,6 +3,7 @@
     net = nielsen_mlp([784, 30, 10], rng)                     # sigmoid outputs, for the quadratic cost
     net = nielsen_mlp([784, 100, 10], rng, output="scores")   # raw scores, for a loss that takes them
     net = load_mlp("data/weights/mlp_quadratic30_seed1.npz")  # float64, ends with the output scores
+    net = relu_mlp([784, 100, 100, 10], rng, dropout=0.15)    # Saitoh's ReLU networks (chapters 9-11)
 
 ``nielsen_mlp`` draws every weight and bias from N(0, 1) by default, as Nielsen's ``network.py`` does.
 ``output="sigmoid"`` ends with a Sigmoid layer (use it with :class:`~nnlib.losses.MeanSquaredError`);
@@ -20,7 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .layers import Affine, Sequential, Sigmoid
+from . import fast
+from .layers import Affine, BatchNorm, Dropout, ReLU, Sequential, Sigmoid
 
 OUTPUTS = ("sigmoid", "scores")
 
@@ -43,6 +45,35 @@ def nielsen_mlp(sizes, rng, *, output="sigmoid", init=1.0, bias_std=1.0, dtype=n
         if k < len(sizes) - 2 or output == "sigmoid":
             layers.append(Sigmoid(dtype))
     return Sequential(*layers)
+
+
+def relu_mlp(sizes, rng, *, init="he", batchnorm=False, dropout=0.0, dtype=np.float32, fast_layers=True):
+    """Saitoh's fully connected ReLU network (his ``MultiLayerNet`` and ``MultiLayerNetExtend``).
+
+    Every hidden layer is Affine, then BatchNorm if ``batchnorm``, then ReLU, then Dropout with
+    probability ``dropout`` if it is not 0; the last Affine layer gives the scores (for
+    :class:`~nnlib.losses.SoftmaxWithLoss`). ``init``: ``"he"`` (default, Saitoh's for ReLU),
+    ``"xavier"`` or a standard deviation; biases start at 0. ``rng`` draws the weights, layer by
+    layer, and then the dropout masks. The first layer does not compute the gradient with respect to
+    the images (``input_grad=False``). ``fast_layers=True`` uses the Affine and ReLU of
+    :mod:`nnlib.fast` (the same numbers, faster); False the teaching layers.
+    """
+    sizes = list(sizes)
+    if len(sizes) < 2 or not all(isinstance(n, (int, np.integer)) and n > 0 for n in sizes):
+        raise ValueError(f"sizes must list at least two positive layer widths, e.g. [784, 100, 10]; got {sizes}")
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout must be a probability in [0, 1), got {dropout}")
+    affine, relu = (fast.Affine, fast.ReLU) if fast_layers else (Affine, ReLU)
+    stack = []
+    for k, (n_in, n_out) in enumerate(zip(sizes[:-2], sizes[1:-1])):
+        stack.append(affine(n_in, n_out, rng, init=init, dtype=dtype, input_grad=k > 0))
+        if batchnorm:
+            stack.append(BatchNorm(n_out, dtype=dtype))
+        stack.append(relu(dtype))
+        if dropout:
+            stack.append(Dropout(dropout, rng, dtype=dtype))
+    stack.append(affine(sizes[-2], sizes[-1], rng, init=init, dtype=dtype, input_grad=len(sizes) > 2))
+    return Sequential(*stack)
 
 
 def load_mlp(path, dtype=np.float64):

@@ -51,3 +51,27 @@ def test_near_ties():
     s = np.array([[0.0, 1.0, 1.0 + 1e-6], [0.0, 0.5, 2.0], [3.0, 3.0, -1.0]])
     assert near_ties(s) == 2
     assert near_ties(s, tolerance=1e-9) == 1
+
+
+def test_relu_mlp_layers_and_options():
+    from nnlib import fast
+    from nnlib.layers import BatchNorm, Dropout, ReLU
+    from nnlib.mlp import relu_mlp
+
+    net = relu_mlp([784, 100, 100, 10], np.random.default_rng(0), batchnorm=True, dropout=0.15)
+    kinds = [type(layer).__name__ for layer in net]
+    assert kinds == ["Affine", "BatchNorm", "ReLU", "Dropout"] * 2 + ["Affine"]
+    assert isinstance(net[0], fast.Affine) and net[0].input_grad is False and net[-1].input_grad
+    assert abs(net[0].W.data.std() - np.sqrt(2 / 784)) < 0.002          # He by default
+    assert not np.any(net[0].b.data)
+    plain = relu_mlp([784, 30, 10], np.random.default_rng(0), fast_layers=False, init=0.01)
+    assert [type(layer) for layer in plain][1] is ReLU and not any(
+        isinstance(layer, (BatchNorm, Dropout)) for layer in plain)
+    # the fast and the teaching layers give the same network from the same seed
+    fast_net = relu_mlp([784, 30, 10], np.random.default_rng(0), init=0.01)
+    x = np.random.default_rng(1).random((4, 784), dtype=np.float32)
+    assert np.allclose(plain.forward(x), fast_net.forward(x), rtol=1e-5, atol=1e-7)
+    with pytest.raises(ValueError, match="probability"):
+        relu_mlp([784, 10, 10], np.random.default_rng(0), dropout=1.0)
+    with pytest.raises(ValueError, match="sizes"):
+        relu_mlp([784], np.random.default_rng(0))
