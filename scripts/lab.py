@@ -6,14 +6,17 @@ folder holding a copy of every chapter (``lab/chapters/``) plus links to ``book/
 (so the chapters' relative links work):
 
 * a chapter missing from ``lab/chapters/`` is copied from ``chapters/``;
-* a copy the reader has not changed since it was made follows the book: when the book's
-  version changes, the copy is replaced by the new version;
-* a copy the reader has changed (edited, run and saved) is never overwritten; ``make lab`` says
-  when the book has a newer version of it;
+* a copy whose cells the reader has not changed follows the book: when the book's version
+  changes, the copy is replaced by the new version (outputs of the reader's runs go with it:
+  running the chapter again gives them back);
+* a copy whose cells the reader has changed (edited, added, deleted) is never overwritten;
+  ``make lab`` says when the book has a newer version of it;
 * ``make lab-reset NB=chapters/03_activations.ipynb`` (or ``NB=03``, or ``NB=all``) puts the book's
   version back; the reader's copy is kept as ``lab/backup/<name>-<time>.ipynb`` first.
 
-``lab/.book-versions.json`` remembers the SHA-256 of the book's version each copy was made from.
+The copies are the book's notebooks with each solution's cells collapsed (a click opens them), as
+the web page folds them. ``lab/.book-versions.json`` remembers, for each copy, the SHA-256 of the
+book's version it was made from and of the cells of the copy as written.
 It also asks JupyterLab's widget manager to save widget state with the notebook (the
 ``overrides.json`` of the JupyterLab in this environment), so a saved live figure reopens as the
 picture it showed, not as "model not found".
@@ -64,6 +67,45 @@ def _link(lab, name, root):
         pass
 
 
+def _reader_bytes(book_nb):
+    """The reader's copy of `book_nb`: the book's notebook, with the cells of each solution
+    (between ``solution-start`` and ``solution-end``) collapsed, as the web page folds them
+    (JupyterLab shows a collapsed cell as a bar; a click opens it)."""
+    nb = json.loads(Path(book_nb).read_text(encoding="utf-8"))
+    inside = False
+    for cell in nb.get("cells", []):
+        text = "".join(cell.get("source", ""))
+        if cell.get("cell_type") == "markdown" and "{solution-end}" in text:
+            inside = False
+        elif inside:
+            hidden = cell.setdefault("metadata", {}).setdefault("jupyter", {})
+            hidden["source_hidden"] = True
+            if cell.get("cell_type") == "code":
+                hidden["outputs_hidden"] = True
+        if cell.get("cell_type") == "markdown" and "{solution-start}" in text:
+            inside = True
+    return (json.dumps(nb, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _fingerprint(data):
+    """SHA-256 of what a reader writes in a notebook: the kind and text of every cell. Outputs and
+    metadata are left out: JupyterLab rewrites them when the reader only opens or runs a chapter
+    (widget state, execution counts), and running it again gives them back."""
+    try:
+        cells = json.loads(data).get("cells", [])
+    except ValueError:
+        return "unreadable"
+    text = json.dumps([[c.get("cell_type"), "".join(c.get("source", ""))] for c in cells])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _write(copy, data):
+    tmp = Path(str(copy) + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, copy)
+    return _fingerprint(data)
+
+
 def prepare(root=ROOT, lab=None, log=print):
     """Make or refresh the working copies in `lab` (default root/lab); return {name: action}."""
     root = Path(root)
@@ -74,19 +116,20 @@ def prepare(root=ROOT, lab=None, log=print):
     record, actions = _record(lab), {}
     for book_nb in sorted((root / "chapters").glob("*.ipynb")):
         copy = lab / "chapters" / book_nb.name
-        book_sha = _sha(book_nb)
+        book_sha, made = _sha(book_nb), record.get(book_nb.name, {})
         if not copy.exists():
-            shutil.copyfile(book_nb, copy)
-            record[book_nb.name], actions[book_nb.name] = book_sha, "copied"
-        elif record.get(book_nb.name) == book_sha:
-            actions[book_nb.name] = "kept"               # the book has not changed since the copy
-        elif _sha(copy) == record.get(book_nb.name) or _sha(copy) == book_sha:
-            shutil.copyfile(book_nb, copy)               # untouched by the reader: follow the book
-            record[book_nb.name], actions[book_nb.name] = book_sha, "updated"
+            action = "copied"
+        elif made.get("book") == book_sha:
+            action = "kept"                  # the book has not changed since the copy was made
+        elif _fingerprint(copy.read_bytes()) == made.get("copy"):
+            action = "updated"               # no cell changed by the reader: it follows the book
         else:
-            actions[book_nb.name] = "edited"
+            action = "edited"
             log(f"lab/chapters/{book_nb.name}: the book has a newer version; your copy is kept. "
                 f"`make lab-reset NB=chapters/{book_nb.name}` replaces it (after a backup).")
+        if action in ("copied", "updated"):
+            record[book_nb.name] = {"book": book_sha, "copy": _write(copy, _reader_bytes(book_nb))}
+        actions[book_nb.name] = action
     _save_record(lab, record)
     copied = sorted(n for n, a in actions.items() if a in ("copied", "updated"))
     if copied:
@@ -115,14 +158,13 @@ def reset(specs, root=ROOT, lab=None, log=print):
     prepare(root, lab, log=lambda _msg: None)
     record = _record(lab)
     for book_nb in [p for spec in specs for p in _resolve(root, spec)]:
-        copy = lab / "chapters" / book_nb.name
-        if copy.exists() and _sha(copy) != _sha(book_nb):
+        copy, fresh = lab / "chapters" / book_nb.name, _reader_bytes(book_nb)
+        if copy.exists() and copy.read_bytes() != fresh:
             backup = lab / "backup" / f"{book_nb.stem}-{time.strftime('%Y%m%d-%H%M%S')}.ipynb"
             backup.parent.mkdir(exist_ok=True)
             shutil.copyfile(copy, backup)
             log(f"your copy of {book_nb.name} is saved as {backup.relative_to(lab.parent)}")
-        shutil.copyfile(book_nb, copy)
-        record[book_nb.name] = _sha(book_nb)
+        record[book_nb.name] = {"book": _sha(book_nb), "copy": _write(copy, fresh)}
         log(f"lab/chapters/{book_nb.name} is the book's version again")
     _save_record(lab, record)
 

@@ -29,8 +29,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
-from test_site_browser import CHROMIUM, CHROMIUM_ARGS   # the site test's browser and its flags
+from test_site_browser import CHROMIUM, CHROMIUM_ARGS  # the site test's browser and its flags
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "lab" / "reader.ipynb"
@@ -170,18 +169,19 @@ class LabPage:
         self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
     def markup_report(self):
-        """What the reader sees of each kind of MyST markup in the notebook."""
+        """What the reader sees of each kind of MyST markup (jupyterlab-myst renders into .myst)."""
         return self.page.evaluate("""() => {
-            const md = [...document.querySelectorAll('.jp-MarkdownCell .jp-RenderedMarkdown, .jp-MarkdownCell .jp-RenderedMySTMarkdown, .jp-MarkdownCell .myst')];
-            const text = md.map(e => e.innerText).join('\\n');
             const root = document.querySelector('.jp-Notebook');
+            const md = [...root.querySelectorAll('.jp-MarkdownCell .myst')];
             return {
-                text: text,
-                exercise: !!root.querySelector('.jp-MarkdownCell aside, .jp-MarkdownCell .exercise, .jp-MarkdownCell [class*=exercise]'),
-                math: root.querySelectorAll('.jp-MarkdownCell .katex, .jp-MarkdownCell mjx-container, .jp-MarkdownCell .MathJax').length,
-                term: [...root.querySelectorAll('.jp-MarkdownCell a, .jp-MarkdownCell span, .jp-MarkdownCell cite')]
-                         .filter(e => e.children.length === 0 && e.textContent.trim() === 'perceptron')
-                         .map(e => e.tagName + '.' + e.className),
+                text: md.map(e => e.innerText).join('\\n'),
+                exercise: [...root.querySelectorAll('.myst aside.myst-exercise[id]')].map(e => e.innerText),
+                solution: [...root.querySelectorAll('.myst details.myst-exercise')]
+                              .map(e => ({open: e.open, title: e.querySelector('summary').innerText})),
+                hiddenSolutionCells: root.querySelectorAll('.jp-CodeCell .jp-InputPlaceholder').length,
+                math: root.querySelectorAll('.myst .katex').length,
+                admonition: [...root.querySelectorAll('.myst aside.myst-admonition')].map(e => e.innerText),
+                term: [...root.querySelectorAll('.myst a.hover-link')].map(e => e.textContent),
             }; }""")
 
     def figure_report(self):
@@ -232,11 +232,15 @@ def test_a_reader_runs_slides_saves_and_reopens_a_notebook_in_jupyterlab(lab_ses
     assert before["static"] and before["notes"], before
     assert "Run this cell" in before["notes"][0]
     markup = lab.markup_report()
-    assert markup["exercise"], "the exercise directive did not render as a box"
+    assert markup["exercise"] and markup["exercise"][0].startswith("Exercise 1"), markup["exercise"]
+    assert markup["solution"] == [{"open": False, "title": "Start of Solution to Exercise\xa01"}], markup
+    assert markup["hiddenSolutionCells"] == 1, "the solution's code cell should start collapsed"
     assert ":label:" not in markup["text"] and ":class: dropdown" not in markup["text"], markup["text"]
-    assert markup["math"] >= 2, "inline and display maths should be typeset"
-    assert markup["term"], "the glossary term {term}`perceptron` should render as its word"
-    assert "{term}" not in markup["text"] and "{cite}" not in markup["text"], markup["text"]
+    assert markup["math"] >= 3, "inline and display maths should be typeset"
+    assert markup["admonition"] and markup["admonition"][0].startswith("Note"), markup["admonition"]
+    assert "perceptron" in markup["term"], "{term}`perceptron` should render as the word, link-coloured"
+    for raw in ("{term}", "{cite}", "{ref}", "{exercise}", "{solution", "$w"):
+        assert raw not in markup["text"], f"raw markup {raw!r} in {markup['text']!r}"
 
     # Run everything: live figure at its own size, crisp, and a slider that redraws it.
     lab.run_all()

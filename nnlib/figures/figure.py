@@ -2,6 +2,7 @@
 chapters use."""
 import base64
 import copy
+import gc
 import html
 import inspect
 import io
@@ -189,6 +190,7 @@ class InteractiveFigure:
                             f"{type(exc).__name__}: {exc}", "black")
             frame = Frame(_live_png(fig), "error", str(exc))
         self.image.value = frame.png
+        gc.collect(1)       # the frames' figures, now that the reader sees the new one
 
     def close(self):
         """Close the live widgets (a figure drawn again under the same name replaces this one)."""
@@ -275,8 +277,17 @@ def live_frame(draw, values, sliders, *, figsize, dpi, layout=None, css_size=Non
     with LIVE_PIXEL_SCALE device pixels per CSS pixel, at `css_size` (default: the figure's size)."""
     css_size = css_size or _css_size(figsize, dpi, len(sliders))
     frame_dpi = dpi * LIVE_PIXEL_SCALE * css_size[1] / (figsize[1] * dpi)
-    return draw_frame(draw, values, sliders, figsize=figsize, dpi=frame_dpi, layout=layout,
-                      encode=_live_png)
+    # No garbage collection while the reader waits: a full collection of a chapter's kernel can
+    # take longer than the frame. The figure's own garbage is collected after the frame is shown
+    # (gc.collect(1) in _on_change): young objects only, a few milliseconds.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return draw_frame(draw, values, sliders, figsize=figsize, dpi=frame_dpi, layout=layout,
+                          encode=_live_png)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def interactive_figure(draw, /, *, name=None, figsize=(6.0, 4.0), mode=None, dpi=100,
