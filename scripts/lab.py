@@ -14,7 +14,7 @@ folder holding a copy of every chapter (``lab/chapters/``) plus links to ``book/
 * ``make lab-reset NB=chapters/03_activations.ipynb`` (or ``NB=03``, or ``NB=all``) puts the book's
   version back; the reader's copy is kept as ``lab/backup/<name>-<time>.ipynb`` first.
 
-The copies are the book's notebooks with each solution's cells collapsed (a click opens them), as
+The copies are the book's notebooks with each solution's code cells collapsed (a click opens them), as
 the web page folds them. ``lab/.book-versions.json`` remembers, for each copy, the SHA-256 of the
 book's version it was made from and of the cells of the copy as written.
 It also asks JupyterLab's widget manager to save widget state with the notebook (the
@@ -68,7 +68,7 @@ def _link(lab, name, root):
 
 
 def _reader_bytes(book_nb):
-    """The reader's copy of `book_nb`: the book's notebook, with the cells of each solution
+    """The reader's copy of `book_nb`: the book's notebook, with the code cells of each solution
     (between ``solution-start`` and ``solution-end``) collapsed, as the web page folds them
     (JupyterLab shows a collapsed cell as a bar; a click opens it)."""
     nb = json.loads(Path(book_nb).read_text(encoding="utf-8"))
@@ -77,11 +77,10 @@ def _reader_bytes(book_nb):
         text = "".join(cell.get("source", ""))
         if cell.get("cell_type") == "markdown" and "{solution-end}" in text:
             inside = False
-        elif inside:
-            hidden = cell.setdefault("metadata", {}).setdefault("jupyter", {})
-            hidden["source_hidden"] = True
-            if cell.get("cell_type") == "code":
-                hidden["outputs_hidden"] = True
+        elif inside and cell.get("cell_type") == "code":
+            # (text cells stay open: with jupyterlab-myst, JupyterLab does not fold them)
+            cell.setdefault("metadata", {}).setdefault("jupyter", {}).update(
+                source_hidden=True, outputs_hidden=True)
         if cell.get("cell_type") == "markdown" and "{solution-start}" in text:
             inside = True
     return (json.dumps(nb, indent=1, ensure_ascii=False) + "\n").encode("utf-8")

@@ -178,7 +178,7 @@ class LabPage:
                 exercise: [...root.querySelectorAll('.myst aside.myst-exercise[id]')].map(e => e.innerText),
                 solution: [...root.querySelectorAll('.myst details.myst-exercise')]
                               .map(e => ({open: e.open, title: e.querySelector('summary').innerText})),
-                hiddenSolutionCells: root.querySelectorAll('.jp-CodeCell .jp-InputPlaceholder').length,
+                hiddenSolutionCode: root.querySelectorAll('.jp-CodeCell .jp-InputPlaceholder').length,
                 math: root.querySelectorAll('.myst .katex').length,
                 admonition: [...root.querySelectorAll('.myst aside.myst-admonition')].map(e => e.innerText),
                 term: [...root.querySelectorAll('.myst a.hover-link')].map(e => e.textContent),
@@ -234,7 +234,7 @@ def test_a_reader_runs_slides_saves_and_reopens_a_notebook_in_jupyterlab(lab_ses
     markup = lab.markup_report()
     assert markup["exercise"] and markup["exercise"][0].startswith("Exercise 1"), markup["exercise"]
     assert markup["solution"] == [{"open": False, "title": "Start of Solution to Exercise\xa01"}], markup
-    assert markup["hiddenSolutionCells"] == 1, "the solution's code cell should start collapsed"
+    assert markup["hiddenSolutionCode"] == 1, "the solution's code cell should start collapsed"
     assert ":label:" not in markup["text"] and ":class: dropdown" not in markup["text"], markup["text"]
     assert markup["math"] >= 3, "inline and display maths should be typeset"
     assert markup["admonition"] and markup["admonition"][0].startswith("Note"), markup["admonition"]

@@ -20,7 +20,8 @@ def notebook(*cells):
 CHAPTER = notebook(("markdown", "# Chapter"), ("code", "x = 1"),
                    ("markdown", "````{solution-start} ex-1\n:class: dropdown\n````\nText."),
                    ("code", "answer = 2"), ("markdown", "````{solution-end}\n````"),
-                   ("code", "y = 3"))
+                   ("code", "y = 3"), ("markdown", "````{solution-start} ex-2\n````"),
+                   ("markdown", "The last words.\n\n````{solution-end}\n````"))
 
 
 @pytest.fixture
@@ -48,7 +49,8 @@ def test_first_use_copies_the_chapters_with_the_solutions_collapsed(book):
     copy = read(book / "lab" / "chapters" / "01_a.ipynb")
     hidden = [c["metadata"].get("jupyter", {}) for c in copy["cells"]]
     assert hidden[3] == {"source_hidden": True, "outputs_hidden": True}      # the solution's code
-    assert hidden[:3] == [{}, {}, {}] and hidden[4:] == [{}, {}]
+    assert hidden[:3] == [{}, {}, {}] and hidden[4:7] == [{}, {}, {}]
+    assert hidden[7] == {}
     assert [c["source"] for c in copy["cells"]] == [c["source"] for c in CHAPTER["cells"]]
     assert (book / "lab" / "book").resolve() == (book / "book").resolve()     # relative links work
 
