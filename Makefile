@@ -13,7 +13,7 @@ JOBS     ?= 2
 export NNBOOK_FIGURES := static
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test unit lint lab execute portable bench train-cnn train-mlp train-optimizers train-init train-regularization clean help web-assets
+.PHONY: book test unit lint lab lab-reset execute portable bench train-cnn train-mlp train-optimizers train-init train-regularization clean help web-assets
 
 # Notebooks and tests multiply small matrices, which run fastest on one BLAS thread per process
 # (a second thread mostly waits for a busy core), and `make test` runs two processes at once.
@@ -25,7 +25,8 @@ help:
 	@echo "make test      set up .venv if needed, run ruff and every test (unit, strict nbval, book build)"
 	@echo "make unit      the unit tests alone, without the notebooks and the tests marked slow"
 	@echo "make lint      ruff over the Python code (configured in pyproject.toml)"
-	@echo "make lab       open the book in JupyterLab (live sliders)"
+	@echo "make lab       open the book in JupyterLab (live sliders) on your copy in lab/chapters/"
+	@echo "make lab-reset NB=chapters/xx.ipynb  put the book's version of a chapter back in lab/"
 	@echo "make execute   re-execute notebooks in place to refresh stored outputs (NB=path for one)"
 	@echo "make portable  re-check stored outputs under 3 BLAS kernels x 1 and 2 threads (NB=path for one)"
 	@echo "make bench     time nnlib against PyTorch (installs torch==2.13.0 into .venv if missing)"
@@ -75,8 +76,16 @@ unit: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# JupyterLab on the reader's working copy lab/chapters/ (git-ignored; made on first use, never
+# overwriting a copy the reader changed), so autosave never touches the book's chapters/.
 lab: $(STAMP)
-	env -u NNBOOK_FIGURES $(BIN)/jupyter lab --notebook-dir=.
+	$(BIN)/python scripts/lab.py run
+
+# The book's version of one chapter back into lab/chapters/ (the reader's copy goes to lab/backup/).
+lab-reset: $(STAMP)
+	@test -n "$(filter command line,$(origin NB))" || \
+	    { echo "say which chapter: make lab-reset NB=chapters/03_activations.ipynb (or NB=3, or NB=all)"; exit 2; }
+	$(BIN)/python scripts/lab.py reset $(NB)
 
 execute: $(STAMP)
 	@for nb in $(NB); do \

@@ -2,19 +2,20 @@
 chapters use."""
 import base64
 import copy
+import gc
 import html
 import inspect
 import io
 import numbers
 import re
-import time
 from collections import OrderedDict
 from itertools import product
+
+import numpy as np
 
 from ..files import atomic_write
 from .frames import Frame, _message_figure, _new_figure, _values_text, draw_frame
 from .mode import _get_ipython, resolve_mode
-from .png import _png_bytes
 from .sliders import Slider, _is_real
 from .viewer import _static_html, static_grid
 
@@ -69,8 +70,13 @@ class InteractiveFigure:
             self._cache.move_to_end(key)
             return self._cache[key]
         self.draw_calls += 1
-        frame = draw_frame(self.draw, {n: values[n] for n in self.sliders}, self.sliders,
-                           figsize=self.figsize, dpi=self.dpi, layout=self.layout)
+        values = {n: values[n] for n in self.sliders}
+        if self.mode == "live":
+            frame = live_frame(self.draw, values, self.sliders, figsize=self.figsize, dpi=self.dpi,
+                               layout=self.layout, css_size=self.css_size)
+        else:
+            frame = draw_frame(self.draw, values, self.sliders, figsize=self.figsize, dpi=self.dpi,
+                               layout=self.layout)
         self._cache[key] = frame
         if len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
@@ -138,40 +144,73 @@ class InteractiveFigure:
     # -- live -----------------------------------------------------------------------------
     def _build_live(self):
         import ipywidgets as widgets
-        self.controls = {}
+        previous = _LIVE.pop(self.name, None)
+        if previous is not None:   # the cell ran again: free the old widgets (and their saved state)
+            previous.close()
+        _LIVE[self.name] = self
+        self.css_size = _css_size(self.figsize, self.dpi, len(self.sliders))
+        self.pixel_scale = LIVE_PIXEL_SCALE
+        # Every slider's track starts at the same x: one label width for all of them.
+        label_em = max(len(s.label) for s in self.sliders.values()) * 0.6 + 1.0
+        self.controls, self.readouts, rows = {}, {}, []
         for n, s in self.sliders.items():
             self.controls[n] = widgets.SelectionSlider(
                 options=[(s.format(v), v) for v in s.values], value=s.default,
-                description=s.label, continuous_update=True,
-                style={"description_width": "initial"}, layout=widgets.Layout(width="32em"))
-        start = time.perf_counter()
+                description=s.label, continuous_update=True, readout=False,
+                style={"description_width": f"{label_em:.1f}em"},
+                layout=widgets.Layout(width=f"{label_em + 22:.1f}em", max_width="100%"))
+            # The value as plain text: read-only, and it looks it (no input box).
+            self.readouts[n] = widgets.Label(value=s.format(s.default),
+                                             layout=widgets.Layout(min_width="5em"))
+            rows.append(widgets.HBox([self.controls[n], self.readouts[n]],
+                                     layout=widgets.Layout(align_items="center")))
         frame = self.render(**self.defaults())   # a real error in draw shows up in the cell here
-        slow = time.perf_counter() - start > 0.25
-        self.image = widgets.Image(value=frame.png, format="png",
-                                   layout=widgets.Layout(max_width="100%", height="auto"))
+        width, height = self.css_size
+        # The frame has pixel_scale x the CSS size in pixels (crisp on high-density screens) and is
+        # shown at the CSS size, never stretched to the notebook's width.
+        self.image = widgets.Image(value=frame.png, format="png", width=width, height=height,
+                                   layout=widgets.Layout(width=f"{width}px", max_width="100%",
+                                                         height="auto", object_fit="contain"))
         for control in self.controls.values():
-            if slow:  # redraw on release instead of on every pixel of the drag
-                control.continuous_update = False
             control.observe(self._on_change, names="value")
         self.last_error = None
-        self.widget = widgets.VBox([self.image] + list(self.controls.values()))
+        self.widget = widgets.VBox([self.image] + rows,
+                                   layout=widgets.Layout(align_items="flex-start"))
 
     def _on_change(self, change):
         values = {n: c.value for n, c in self.controls.items()}
+        for n, s in self.sliders.items():
+            self.readouts[n].value = s.format(values[n])
         try:
             frame = self.render(**values)
         except Exception as exc:  # no cell to raise into: show the error in the figure
             self.last_error = exc
-            fig = _new_figure(self.figsize, self.dpi, self.layout)
+            fig = _new_figure(self.figsize, self.dpi * self.pixel_scale, self.layout)
             _message_figure(fig, "error", _values_text(self.sliders, values),
                             f"{type(exc).__name__}: {exc}", "black")
-            frame = Frame(_png_bytes(fig), "error", str(exc))
+            frame = Frame(_live_png(fig), "error", str(exc))
         self.image.value = frame.png
+        gc.collect(1)       # the frames' figures, now that the reader sees the new one
+
+    def close(self):
+        """Close the live widgets (a figure drawn again under the same name replaces this one)."""
+        if self.mode == "live":
+            for row in self.widget.children:
+                for w in getattr(row, "children", ()):
+                    w.close()
+                row.close()
+            self.widget.close()
 
     # -- display --------------------------------------------------------------------------
     def _repr_mimebundle_(self, include=None, exclude=None):
         if self.mode == "live":
-            return self.widget._repr_mimebundle_(include=include, exclude=exclude)
+            # The widget, and beside it the default frame as a plain picture for every viewer
+            # without the kernel's widgets (nbconvert, GitHub, an untrusted copy).
+            data = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude))
+            data["text/plain"] = repr(self)
+            data["image/png"] = base64.b64encode(self.render(**self.defaults()).png).decode("ascii")
+            width, height = self.css_size
+            return data, {"image/png": {"width": width, "height": height}}
         return {"text/plain": repr(self), "text/html": self.html,
                 "image/png": base64.b64encode(self.default_png).decode("ascii")}
 
@@ -179,10 +218,9 @@ class InteractiveFigure:
         """Display the figure in the notebook (done automatically by interactive_figure)."""
         from IPython.display import display
         self._shown_in = getattr(_get_ipython(), "execution_count", None)
-        if self.mode == "live":
-            display(self.widget)
-        else:
-            display(self._repr_mimebundle_(), raw=True)
+        bundle = self._repr_mimebundle_()
+        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, None)
+        display(data, raw=True, metadata=metadata)
 
     def _ipython_display_(self):
         # interactive_figure() has already displayed the figure in this cell; when its return
@@ -191,6 +229,65 @@ class InteractiveFigure:
         if shell is not None and self._shown_in == shell.execution_count:
             return
         self.show()
+
+
+def _named_sliders(sliders):
+    """The sliders, each labelled after its keyword unless it has a label (the caller's Slider
+    objects are left as they were)."""
+    named = {}
+    for key, slider in sliders.items():
+        if slider.label is None:
+            slider = copy.copy(slider)
+            slider.label = key
+        named[key] = slider
+    return named
+
+
+# Live frames have this many pixels per CSS pixel, so they are crisp on high-density (2x) screens;
+# standard screens scale them down smoothly.
+LIVE_PIXEL_SCALE = 2
+# A live figure with its sliders fits a 1366x768 screen in JupyterLab: about 620 px of height are
+# left under its menus, tabs and toolbar; each slider row takes about 34 px.
+LIVE_MAX_HEIGHT = 600
+SLIDER_ROW_HEIGHT = 34
+_LIVE = {}   # name -> the live figure last shown under that name (in this kernel)
+
+
+def _css_size(figsize, dpi, n_sliders):
+    """The size (width, height) in CSS pixels a live figure is shown at: its own size at `dpi`,
+    scaled down only if it would not fit a 1366x768 screen together with its sliders."""
+    width, height = figsize[0] * dpi, figsize[1] * dpi
+    room = LIVE_MAX_HEIGHT - SLIDER_ROW_HEIGHT * n_sliders
+    scale = min(1.0, room / height)
+    return int(round(width * scale)), int(round(height * scale))
+
+
+def _live_png(fig):
+    """A PNG of `fig` made for speed (live frames go to the reader's own browser, not to a page)."""
+    from PIL import Image
+    fig.canvas.draw()
+    image = Image.fromarray(np.asarray(fig.canvas.buffer_rgba()))
+    out = io.BytesIO()
+    image.save(out, format="PNG", compress_level=1)
+    return out.getvalue()
+
+
+def live_frame(draw, values, sliders, *, figsize, dpi, layout=None, css_size=None):
+    """The frame a live figure shows for `values` it has not drawn before: drawn for a screen
+    with LIVE_PIXEL_SCALE device pixels per CSS pixel, at `css_size` (default: the figure's size)."""
+    css_size = css_size or _css_size(figsize, dpi, len(sliders))
+    frame_dpi = dpi * LIVE_PIXEL_SCALE * css_size[1] / (figsize[1] * dpi)
+    # No garbage collection while the reader waits: a full collection of a chapter's kernel can
+    # take longer than the frame. The figure's own garbage is collected after the frame is shown
+    # (gc.collect(1) in _on_change): young objects only, a few milliseconds.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return draw_frame(draw, values, sliders, figsize=figsize, dpi=frame_dpi, layout=layout,
+                          encode=_live_png)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def interactive_figure(draw, /, *, name=None, figsize=(6.0, 4.0), mode=None, dpi=100,
@@ -255,13 +352,7 @@ def interactive_figure(draw, /, *, name=None, figsize=(6.0, 4.0), mode=None, dpi
                          f"calling it that way fails: {exc}.") from None
     except ValueError:
         pass  # builtins without a signature: let the first call tell
-    named = {}
-    for key, slider in sliders.items():
-        if slider.label is None:  # label it after its keyword, leaving the caller's Slider as it was
-            slider = copy.copy(slider)
-            slider.label = key
-        named[key] = slider
-    figure = InteractiveFigure(draw, named, name=name, figsize=(width, height), dpi=dpi,
+    figure = InteractiveFigure(draw, _named_sliders(sliders), name=name, figsize=(width, height), dpi=dpi,
                                mode=resolve_mode(mode), max_frames=int(max_frames),
                                max_bytes=max_bytes, layout=layout)
     if show and _get_ipython() is not None:

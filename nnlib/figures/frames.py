@@ -120,12 +120,12 @@ def _divergence(exc, fp_events):
     return None
 
 
-def draw_frame(draw, values, sliders, *, figsize, dpi, layout=None):
+def draw_frame(draw, values, sliders, *, figsize, dpi, layout=None, encode=_png_bytes):
     """Call ``draw(fig, **values)`` on a fresh figure and return a checked :class:`Frame`.
 
     ArithmeticError, non-finite plotted data, or any failure after NumPy reported an overflow or
     invalid value -> a "diverged" frame. Any other exception propagates (with a note naming the
-    values). A draw that leaves the figure empty raises ValueError.
+    values). A draw that leaves the figure empty raises ValueError. `encode(fig)` makes the PNG bytes.
     """
     fig = _new_figure(figsize, dpi, layout)
     fp_events = []
@@ -147,11 +147,11 @@ def draw_frame(draw, values, sliders, *, figsize, dpi, layout=None):
                 "Draw on that figure (ax = fig.add_subplot(); ax.plot(...)), not with plt.*.")
         else:
             with np.errstate(**errstate):
-                return Frame(_png_bytes(fig), "ok")      # matplotlib may still fail on huge values
+                return Frame(encode(fig), "ok")      # matplotlib may still fail on huge values
     except Exception as exc:
         detail = _divergence(exc, fp_events)
         if detail is None:
             exc.add_note(f"(while drawing the interactive figure with {_values_text(sliders, values)})")
             raise
     _message_figure(fig, "diverged", _values_text(sliders, values), detail, "tab:red")
-    return Frame(_png_bytes(fig), "diverged", detail)
+    return Frame(encode(fig), "diverged", detail)

@@ -6,6 +6,7 @@
   var img = root.querySelector("img");
   var inputs = root.querySelectorAll("input[type=range]");
   var outputs = root.querySelectorAll("output");
+  var note = root.querySelector(".nnbook-figure-note"); if (note) note.hidden = true;
   function show() {
     var frame = 0, parts = [];
     for (var i = 0; i < inputs.length; i++) {

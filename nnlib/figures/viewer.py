@@ -81,6 +81,10 @@ def _static_html(name, sliders, subsets, frames, size):
             f'<input type="range" id="{input_id}" min="0" max="{len(subset) - 1}" step="1" '
             f'value="{j}" aria-valuetext="{esc(label_list[j])}" style="flex:1;max-width:24em">'
             f'<output for="{input_id}">{esc(label_list[j])}</output></div>')
+    # Shown where the viewer's script does not run (an untrusted notebook in Jupyter, a page
+    # that strips scripts); the script hides it at once, so the web book never shows it.
+    lines.append('<p class="nnbook-figure-note" style="margin:0.3em 0;font-size:0.9em;color:#555">'
+                 "These are stored frames. Run this cell (Shift+Enter) for live sliders.</p>")
     lines.append(f'<script type="application/json" class="nnbook-figure-data">{payload}</script>')
     lines.append(f"<script>\n{_VIEWER_JS % {'root_id': root_id}}\n</script>")
     lines.append("</div>")

@@ -504,9 +504,50 @@ def test_live_divergence_and_errors_show_in_the_image():
     assert red_pixels(fig.image.value) == 0 and bytes(fig.image.value).startswith(b"\x89PNG")
 
 
-def test_live_bundle_is_a_widget_view():
-    bundle = live_figure()._repr_mimebundle_()
-    assert "application/vnd.jupyter.widget-view+json" in bundle
+def test_live_bundle_is_a_widget_view_with_the_picture_beside_it():
+    fig = live_figure()
+    data, metadata = fig._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in data
+    # a viewer without the widget (a saved copy, nbconvert) shows the default frame at its CSS size
+    assert base64.b64decode(data["image/png"]) == fig.render(lr=0.1, steps=3).png
+    assert metadata["image/png"] == {"width": fig.css_size[0], "height": fig.css_size[1]}
+
+
+def png_size(png):
+    from PIL import Image
+    return Image.open(io.BytesIO(png)).size
+
+
+def test_live_frames_are_crisp_shown_at_true_size_with_aligned_read_only_values():
+    from nnlib.figures.figure import LIVE_PIXEL_SCALE
+    fig = interactive_figure(parabola, lr=Slider(0.1, 100.0, default=0.1, steps=4, log=True),
+                             steps=Slider(1, 5, default=3, integer=True, label="number of steps"),
+                             name="crisp", mode="live", show=False, figsize=(3, 2), dpi=50)
+    assert fig.css_size == (150, 100)                     # 3 x 2 inches at 50 dpi, not stretched
+    assert fig.image.width == "150" and fig.image.layout.width == "150px"
+    assert png_size(fig.image.value) == (150 * LIVE_PIXEL_SCALE, 100 * LIVE_PIXEL_SCALE)
+    widths = {c.style.description_width for c in fig.controls.values()}
+    assert len(widths) == 1                               # every track starts at the same x
+    assert all(c.continuous_update and not c.readout for c in fig.controls.values())
+    fig.controls["steps"].value = 5
+    assert fig.readouts["steps"].value == "5" and type(fig.readouts["steps"]).__name__ == "Label"
+
+
+def test_a_tall_live_figure_is_scaled_to_fit_a_laptop_screen_with_its_sliders():
+    from nnlib.figures.figure import LIVE_MAX_HEIGHT, SLIDER_ROW_HEIGHT
+    fig = interactive_figure(parabola, lr=Slider(0.1, 100.0, default=0.1, steps=4, log=True),
+                             steps=Slider(1, 5, default=3, integer=True),
+                             name="tall", mode="live", show=False, figsize=(6, 6), dpi=100)
+    width, height = fig.css_size
+    assert height + 2 * SLIDER_ROW_HEIGHT <= LIVE_MAX_HEIGHT and width / height == 1.0
+    assert png_size(fig.image.value)[1] == 2 * height
+
+
+def test_drawing_a_live_figure_again_under_its_name_closes_the_old_widgets():
+    old = live_figure()
+    new = live_figure()
+    assert old.image.comm is None and old.widget.comm is None       # closed
+    assert new.image.value
 
 
 # ---------------------------------------------------------------------------------------------
