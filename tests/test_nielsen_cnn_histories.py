@@ -68,6 +68,7 @@ def test_training_learned(record):
 
 
 @pytest.mark.shipped_weights
+@pytest.mark.slow
 def test_shipped_weights_reproduce_the_recorded_accuracy(record):
     from nnlib.data import load_mnist
     net = record["network"]
