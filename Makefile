@@ -13,7 +13,7 @@ JOBS     ?= 2
 export NNBOOK_FIGURES := static
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test unit lint lab lab-reset execute portable bench train-cnn train-mlp train-optimizers train-init train-regularization clean help web-assets
+.PHONY: book test unit lint lab lab-reset execute portable bench train-cnn train-nielsen-cnn train-mlp train-optimizers train-init train-regularization clean help web-assets
 
 # Notebooks and tests multiply small matrices, which run fastest on one BLAS thread per process
 # (a second thread mostly waits for a busy core), and `make test` runs two processes at once.
@@ -31,6 +31,7 @@ help:
 	@echo "make portable  re-check stored outputs under 3 BLAS kernels x 1 and 2 threads (NB=path for one)"
 	@echo "make bench     time nnlib against PyTorch (installs torch==2.13.0 into .venv if missing)"
 	@echo "make train-cnn retrain the shipped CNN weights in data/weights/ (takes a while)"
+	@echo "make train-nielsen-cnn  rerun chapter 12's Nielsen C1-C3 (data/histories/, data/weights/; about 40 min on 2 busy cores)"
 	@echo "make train-mlp rerun chapter 7's MLP experiments into data/ (about 1.5 hours of CPU time)"
 	@echo "make train-optimizers  rerun chapter 9's MNIST optimizer comparison (data/histories/, 10-20 min)"
 	@echo "make train-init rerun chapter 10's MNIST comparison of initialisations (a few minutes)"
@@ -114,6 +115,10 @@ bench: $(STAMP)
 train-cnn: $(STAMP)
 	$(BIN)/python scripts/train_cnn.py simple
 	$(BIN)/python scripts/train_cnn.py deep
+
+# Chapter 12: Nielsen's convolutional networks C1-C3, 15 epochs each (histories and weights in data/).
+train-nielsen-cnn: $(STAMP)
+	$(BIN)/python scripts/train_nielsen_cnn.py
 
 # Chapter 7: Nielsen's fully connected networks (histories in data/histories/, weights in data/weights/).
 train-mlp: $(STAMP)

@@ -58,7 +58,7 @@ class Sigmoid(layers.Sigmoid):
     arrays of the input's dtype: NumPy converts a Python float again on every operation, which
     costs more than the arithmetic itself on a batch of 10."""
 
-    half = one = np.array(0.5, np.float32)
+    half, one = np.array(0.5, np.float32), np.array(1.0, np.float32)
 
     def forward(self, x, training=False):
         if x.dtype is not self.half.dtype:

@@ -117,6 +117,19 @@ def test_sigmoid(shape):
     compare_layers(layers.Sigmoid(), fast.Sigmoid(), 10 * rng.standard_normal(shape), rng)
 
 
+def test_sigmoid_float32():
+    # float32 is what training uses; the fast layer keeps its constants as float32 arrays, so this
+    # is the dtype where a wrong constant would hide from the float64 comparisons above
+    rng = np.random.default_rng(7)
+    x = (4 * rng.standard_normal((6, 5))).astype(np.float32)
+    dout = rng.standard_normal(x.shape).astype(np.float32)
+    teaching, quick = layers.Sigmoid(), fast.Sigmoid()
+    out = teaching.forward(x)
+    np.testing.assert_allclose(quick.forward(x), out, rtol=1e-6, atol=1e-7)
+    assert quick.forward(x).dtype == np.float32
+    np.testing.assert_allclose(quick.backward(dout), teaching.backward(dout), rtol=1e-5, atol=1e-7)
+
+
 @pytest.mark.parametrize("weight_decay", [0.0, 1e-3])
 def test_adam(weight_decay, workers):
     rng = np.random.default_rng(7)
