@@ -676,7 +676,9 @@ def purge_css(text, words):
 
 
 def _style_sheets(static):
-    return [p for p in sorted(static.rglob("*.css")) if "mathjax" not in p.parts and "widgets" not in p.parts]
+    """The site's style sheets that the pages link (not the combined ones made from them)."""
+    return [p for p in sorted(static.rglob("*.css")) if "mathjax" not in p.parts
+            and "widgets" not in p.parts and not (p.parent == static and p.name.startswith("nnbook-"))]
 
 
 def _sheet_record(app):
@@ -743,10 +745,82 @@ def lighter_style_sheets(app, exception):
         if flat != text:
             sheet.write_text(flat, encoding="utf-8")
             made[sheet.relative_to(static).as_posix()] = hashlib.sha256(flat.encode()).hexdigest()
+        texts[sheet] = flat
     originals.mkdir(parents=True, exist_ok=True)
     record.write_text(json.dumps(made, indent=1), encoding="utf-8")
-    logger.info("style sheets: %.0f kB -> %.0f kB (rules for classes no page uses left out)",
-                before / 1e3, after / 1e3)
+    combined = one_style_sheet_per_page(out, static, texts)
+    logger.info("style sheets: %.0f kB -> %.0f kB (rules for classes no page uses left out), "
+                "served as %d combined sheet(s)", before / 1e3, after / 1e3, combined)
+
+
+STYLE_LINK = re.compile(r'[ \t]*<link (?=[^>]*rel="stylesheet")[^>]*>\n?')
+LINK_HREF = re.compile(r'href="([^"?]+)[^"]*"')
+LINK_SHEETS = re.compile(r'data-nnbook-sheets="([^"]+)"')
+
+
+def one_style_sheet_per_page(out, static, texts):
+    """Each page's style sheets from the site (10 links: as many requests, over a connection
+    limit of 6) become one file, _static/nnbook-<hash>.css, their rules in the same order. The
+    link keeps the list of sheets it stands for (data-nnbook-sheets), so that later builds can
+    make it again. Returns how many combined sheets the pages use."""
+    import hashlib
+
+    static = static.resolve()
+    made, used = {}, set()
+    for page in out.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        end = text.find("</head>")
+        links = list(STYLE_LINK.finditer(text, 0, max(end, 0)))
+        sheets = []
+        for link in links:
+            listed = LINK_SHEETS.search(link.group(0))
+            if listed:
+                sheets += [static / name for name in listed[1].split()]
+                continue
+            href = LINK_HREF.search(link.group(0))
+            target = (page.parent / href[1]).resolve() if href else None
+            sheets.append(target if target in texts else link)
+        runs, current = [], []           # consecutive site sheets; other links stay where they are
+        for item in [*sheets, None]:
+            if isinstance(item, Path):
+                current.append(item)
+                continue
+            if current:
+                runs.append(current)
+                current = []
+            runs.append(item)
+        pieces = []
+        for run in runs:
+            if run is None:
+                continue
+            if not isinstance(run, list):
+                pieces.append(run.group(0))
+                continue
+            key = tuple(run)
+            if key not in made:
+                parts = []
+                for sheet in run:
+                    prefix = Path(os.path.relpath(sheet.parent, static)).as_posix()
+                    parts.append(f"/* {sheet.relative_to(static).as_posix()} */\n" + CSS_URL.sub(
+                        lambda u, prefix=prefix: f"url({u[1]}{prefix}/{u[2]}{u[1]})", texts[sheet]))
+                body = "\n".join(parts).replace("url(./", "url(")
+                name = f"nnbook-{hashlib.sha256(body.encode()).hexdigest()[:12]}.css"
+                (static / name).write_text(body, encoding="utf-8")
+                made[key] = name
+            names = " ".join(sheet.relative_to(static).as_posix() for sheet in run)
+            href = Path(os.path.relpath(static / made[key], page.parent)).as_posix()
+            pieces.append(f'    <link rel="stylesheet" href="{href}" data-nnbook-sheets="{names}" />\n')
+            used.add(made[key])
+        if links:
+            middle = text[links[0].start():links[-1].end()]
+            kept = STYLE_LINK.sub("", middle)          # whatever stood between the links
+            new = text[:links[0].start()] + "".join(pieces) + kept + text[links[-1].end():]
+            if new != text:
+                page.write_text(new, encoding="utf-8")
+    for stale in static.glob("nnbook-*.css"):
+        if stale.name not in used:
+            stale.unlink()
+    return len(used)
 
 
 def setup(app):
