@@ -396,3 +396,43 @@ def test_chinese_glyphs_come_from_the_sites_own_font(site, browser):
     assert visit.page.evaluate("() => document.fonts.check('16px \"NN Book CJK\"', '激活函数')")
     assert visit.errors == [] and visit.foreign == []
     visit.page.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# First paint on a slow connection
+# ---------------------------------------------------------------------------------------------
+
+FIRST_PAINT_BUDGET = 2.0        # seconds from navigation to the first text, on Chromium's Fast 3G
+
+
+def _measure_site():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("measure_site", ROOT / "scripts" / "measure_site.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_text_appears_within_two_seconds_on_fast_3g(site, browser):
+    """The intro and the chapter with the largest HTML, opened with an empty cache on Chromium's
+    Fast 3G profile (scripts/measure_site.py), served gzip-compressed as web hosts serve text.
+    (Uncompressed, as Python's http.server serves them, the page and its style sheet take about a
+    second longer over that line: `scripts/measure_site.py --fast3g` without --gzip.)"""
+    html, _ = site
+    measure = _measure_site()
+    chapters = sorted(html.glob("chapters/*.html"), key=lambda p: p.stat().st_size)
+    pages = ["book/intro.html", chapters[-1].relative_to(html).as_posix()]
+    server, base = measure.serve(html, compress=True)
+    slow = []
+    try:
+        for name in pages:
+            times = [measure.first_paint(browser, base, name, {"width": 1366, "height": 900})
+                     for _ in range(3)]
+            done = sorted(t for t in times if t is not None)
+            if len(done) < 2 or done[1] > FIRST_PAINT_BUDGET:
+                slow.append(f"{name}: first text after {times} s (budget {FIRST_PAINT_BUDGET} s)")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert slow == [], "\n".join(slow)

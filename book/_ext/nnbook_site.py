@@ -441,8 +441,8 @@ def lighten_icons(app, exception):
 FRAMES_DIR = "nnbook-frames"
 FIGURE = re.compile(
     r'<div class="nnbook-figure" id="(?P<id>[^"]+)"(?P<head>.*?)'
-    r'<script type="application/json" class="nnbook-figure-data">(?P<data>.*?)</script>\s*'
-    r'<script>(?P<viewer>.*?)</script>', re.S)
+    r'<script type="application/json" class="nnbook-figure-data">(?P<data>.*?)</script>'
+    r'(?P<between>(?:(?!<script).)*?)<script>(?P<viewer>.*?)</script>', re.S)
 FIRST_IMG = re.compile(r'<img src="data:image/png;base64,(?P<b64>[A-Za-z0-9+/=]+)"')
 FRAMES_FORMAT = "webp-lossless-1"      # part of the hash: a new encoding gets new file names
 
@@ -531,8 +531,8 @@ def slider_frames_to_files(app, exception):
                 from nnlib.figures.viewer import viewer_script
 
                 return (f'<div class="nnbook-figure" id="{root_id}"{head}'
-                        f'<script type="application/json" class="nnbook-figure-data">{payload}</script>\n'
-                        f'{viewer_script(root_id)}')
+                        f'<script type="application/json" class="nnbook-figure-data">{payload}</script>'
+                        f'{match["between"]}{viewer_script(root_id)}')
 
             lighter = FIGURE.sub(move, text)
             if lighter != text:
@@ -567,6 +567,7 @@ DEFERRED = ("doctools.js", "sphinx_highlight.js", "clipboard.min.js", "copybutto
             "sphinx-book-theme.js", "togglebutton.js", "design-tabs.js", "searchtools.js",
             "language_data.js", "searchindex.js", "nnbook.js", "tex-chtml.js")
 HEAD_SCRIPT = re.compile(r'[ \t]*<script(?P<attrs>[^>]*)\ssrc="(?P<src>[^"]+)"(?P<rest>[^>]*)></script>\n?')
+AMD_LOADER = re.compile(r'<script[^>]*\ssrc="[^"]*/require(?:\.min)?\.js')
 SCRIPT_PRELOAD = re.compile(r'\s*<link rel="preload" as="script" href="[^"]+" />')
 BODY_SCRIPTS = re.compile(r'[ \t]*<script defer src="[^"]*scripts/bootstrap\.js')
 CONTENT_IMG = re.compile(r'<img (?![^>]*\bloading=)(?=[^>]*\ssrc="[^"]*_images/)')
@@ -585,12 +586,16 @@ def faster_first_paint(app, exception):
         if end < 0:
             continue
         head, body, moved = text[:end], text[end:], []
+        # A page with stored widgets loads require.js in its head; UMD scripts such as
+        # clipboard.min.js that ran after it would register as anonymous AMD modules ("Mismatched
+        # anonymous define() module"), so there the scripts stay where they are.
+        amd = AMD_LOADER.search(head) is not None
 
-        def defer(match, moved=moved):
+        def defer(match, moved=moved, amd=amd):
             name = match["src"].split("?")[0].rsplit("/", 1)[-1]
             if name == "documentation_options.js" and inline_options:
                 return f"    <script>{inline_options}</script>\n"
-            if name in DEFERRED and "async" not in match.group(0):
+            if name in DEFERRED and "async" not in match.group(0) and not amd:
                 attrs = match["attrs"].replace(' defer="defer"', "").replace(" defer", "")
                 moved.append(f'<script defer="defer"{attrs} src="{match["src"]}"{match["rest"]}></script>')
                 return ""
