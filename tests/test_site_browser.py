@@ -436,3 +436,21 @@ def test_text_appears_within_two_seconds_on_fast_3g(site, browser):
         server.shutdown()
         server.server_close()
     assert slow == [], "\n".join(slow)
+
+
+def test_dark_mode_restyles_page_and_code(site, browser):
+    """The style sheets are cut down to the rules the pages use (book/_ext/nnbook_site.py); the
+    dark theme's rules must survive that: page background, text and the code's syntax colours."""
+    html, base = site
+    visit = PageVisit(browser, base + "chapters/01_python_numpy.html")
+    probe = """() => {
+        const style = e => e && getComputedStyle(e);
+        const keyword = document.querySelector('.highlight .k, .highlight .kn');
+        return [style(document.body).backgroundColor, style(document.querySelector('article p')).color,
+                style(keyword).color]; }"""
+    light = visit.page.evaluate(probe)
+    visit.page.evaluate("() => { document.documentElement.dataset.theme = 'dark'; }")
+    dark = visit.page.evaluate(probe)
+    assert all(a != b for a, b in zip(light, dark)), f"light {light} and dark {dark}"
+    assert visit.errors == []
+    visit.page.close()

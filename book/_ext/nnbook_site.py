@@ -846,5 +846,7 @@ def setup(app):
     app.connect("build-finished", palette_images)
     app.connect("build-finished", slider_frames_to_files)
     app.connect("build-finished", faster_first_paint)
-    app.connect("build-finished", lighter_style_sheets)     # after lighten_icons: it reads them
+    # last: after lighten_icons (it reads the sheets) and after the extensions that write theirs at
+    # build-finished (pydata-sphinx-theme's pygments.css with its dark colours, myst-nb, exercise)
+    app.connect("build-finished", lighter_style_sheets, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
