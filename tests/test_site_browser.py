@@ -329,16 +329,19 @@ def test_every_page_stays_within_its_weight_budget(site, browser):
 FILE_NAME = re.compile(r"(^|/)[\w.-]+\.(png|jpe?g|gif|svg|webp)$|^[0-9a-f]{32,}", re.I)
 
 
-def test_every_image_has_alt_text_that_describes_it(site, browser):
+def test_every_image_has_alt_text_that_describes_it_and_keeps_its_place(site, browser):
     html, base = site
     bad = []
     for name in site_pages(html):
         visit = PageVisit(browser, base + name)
-        for src, alt in visit.page.eval_on_selector_all(
-                "img", "els => els.map(e => [e.getAttribute('src') || '', e.getAttribute('alt')])"):
+        for src, alt, lazy, sized in visit.page.eval_on_selector_all("img", """els => els.map(e =>
+                [e.getAttribute('src') || '', e.getAttribute('alt'), e.loading === 'lazy',
+                 e.hasAttribute('width') && e.hasAttribute('height')])"""):
             alt = (alt or "").strip()
             if not alt or FILE_NAME.search(alt) or alt == src.rsplit("/", 1)[-1]:
                 bad.append(f"{name}: {src[:60]} has alt {alt!r}")
+            if lazy and not sized:      # it would be 0 px tall until it loads: the text would jump
+                bad.append(f"{name}: {src[:60]} loads lazily but has no width and height")
         visit.page.close()
     assert bad == [], "\n".join(bad)
 

@@ -570,7 +570,29 @@ HEAD_SCRIPT = re.compile(r'[ \t]*<script(?P<attrs>[^>]*)\ssrc="(?P<src>[^"]+)"(?
 AMD_LOADER = re.compile(r'<script[^>]*\ssrc="[^"]*/require(?:\.min)?\.js')
 SCRIPT_PRELOAD = re.compile(r'\s*<link rel="preload" as="script" href="[^"]+" />')
 BODY_SCRIPTS = re.compile(r'[ \t]*<script defer src="[^"]*scripts/bootstrap\.js')
-CONTENT_IMG = re.compile(r'<img (?![^>]*\bloading=)(?=[^>]*\ssrc="[^"]*_images/)')
+CONTENT_IMG = re.compile(r'<img (?![^>]*\bloading=)(?P<attrs>[^>]*\ssrc="(?P<src>[^"]*_images/[^"]+)"[^>]*)>')
+STYLE_SIZE = re.compile(r'style="[^"]*\bwidth:\s*(\d+(?:\.\d+)?)px;\s*height:\s*(\d+(?:\.\d+)?)px')
+
+
+def _lazy_image(match, folder):
+    """A content image that loads when it comes near the screen. Its width and height attributes
+    let the browser keep its place before it loads (nnbook.css sets height: auto, so without them
+    a waiting image would be 0 px tall and the text would jump when it arrives)."""
+    attrs = match["attrs"]
+    if " width=" not in attrs:
+        size = STYLE_SIZE.search(attrs)
+        if size:
+            width, height = (round(float(v)) for v in size.groups())
+        else:
+            try:
+                from PIL import Image
+
+                with Image.open(folder / match["src"]) as image:
+                    width, height = image.size
+            except OSError:
+                return match.group(0)
+        attrs = f'width="{width}" height="{height}" ' + attrs
+    return f'<img loading="lazy" decoding="async" {attrs}>'
 
 
 def faster_first_paint(app, exception):
@@ -607,9 +629,7 @@ def faster_first_paint(app, exception):
             at = BODY_SCRIPTS.search(body)
             at = at.start() if at else body.rindex("</body>")
             body = body[:at] + "\n".join(moved) + "\n" + body[at:]
-        # the browser fetches a figure when it comes near the screen (the space is reserved: the
-        # images have their sizes in a style attribute)
-        body = CONTENT_IMG.sub('<img loading="lazy" decoding="async" ', body)
+        body = CONTENT_IMG.sub(lambda m, folder=page.parent: _lazy_image(m, folder), body)
         if head + body != text:
             page.write_text(head + body, encoding="utf-8")
 
