@@ -571,28 +571,40 @@ AMD_LOADER = re.compile(r'<script[^>]*\ssrc="[^"]*/require(?:\.min)?\.js')
 SCRIPT_PRELOAD = re.compile(r'\s*<link rel="preload" as="script" href="[^"]+" />')
 BODY_SCRIPTS = re.compile(r'[ \t]*<script defer src="[^"]*scripts/bootstrap\.js')
 CONTENT_IMG = re.compile(r'<img (?![^>]*\bloading=)(?P<attrs>[^>]*\ssrc="(?P<src>[^"]*_images/[^"]+)"[^>]*)>')
+STYLE_WIDTH = re.compile(r'style="[^"]*\bwidth:\s*(\d+(?:\.\d+)?)px')
 STYLE_SIZE = re.compile(r'style="[^"]*\bwidth:\s*(\d+(?:\.\d+)?)px;\s*height:\s*(\d+(?:\.\d+)?)px')
 
 
 def _lazy_image(match, folder):
     """A content image that loads when it comes near the screen. Its width and height attributes
-    let the browser keep its place before it loads (nnbook.css sets height: auto, so without them
-    a waiting image would be 0 px tall and the text would jump when it arrives)."""
+    give the browser its shape before it loads (without them a waiting image is 0 px tall, and the
+    text jumps when it arrives); `height: auto` keeps that shape when CSS narrows the image."""
     attrs = match["attrs"]
-    if " width=" not in attrs:
-        size = STYLE_SIZE.search(attrs)
-        if size:
-            width, height = (round(float(v)) for v in size.groups())
-        else:
-            try:
-                from PIL import Image
+    if " width=" in attrs:
+        return match.group(0)
+    size = STYLE_SIZE.search(attrs)
+    if size:
+        width, height = (round(float(v)) for v in size.groups())
+    else:
+        try:
+            from PIL import Image
 
-                with Image.open(folder / match["src"]) as image:
-                    width, height = image.size
-            except OSError:
-                return match.group(0)
-        attrs = f'width="{width}" height="{height}" ' + attrs
-    return f'<img loading="lazy" decoding="async" {attrs}>'
+            with Image.open(folder / match["src"]) as image:
+                width, height = image.size
+        except OSError:
+            return match.group(0)
+        shown = STYLE_WIDTH.search(attrs)          # e.g. style="width: 500px;" of a 2x image
+        if shown:
+            width, height = round(float(shown[1])), round(float(shown[1]) * height / width)
+    closing = " /" if attrs.rstrip().endswith("/") else ""
+    attrs = attrs.rstrip().removesuffix("/").rstrip()
+    style = re.search(r'style="([^"]*)"', attrs)
+    if style is None:
+        attrs += ' style="height: auto;"'
+    elif "height:" not in style[1]:
+        attrs = attrs.replace(style.group(0), f'style="{style[1].rstrip()} height: auto;"')
+    attrs = f'width="{width}" height="{height}" ' + attrs
+    return f'<img loading="lazy" decoding="async" {attrs}{closing}>'
 
 
 def faster_first_paint(app, exception):
