@@ -20,9 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from test_lab_browser import CHROMIUM, CHROMIUM_ARGS, LabPage, LabServer  # noqa: E402
-
 import lab as lab_copy  # noqa: E402
+from test_lab_browser import CHROMIUM, CHROMIUM_ARGS, LabPage, LabServer  # noqa: E402
 
 SCROLL_TO = """(selector) => {
     const e = document.querySelector(selector);

@@ -442,6 +442,444 @@ def digit_pad_files(app, exception):
                                                            for name, size in sizes.items()), SITE_FOLDER)
 
 
+# Slider figures: frames in files of their own, loaded when the figure comes into view
+# ---------------------------------------------------------------------------------------------
+# A static slider figure (nnlib/figures/viewer.py) keeps all its frames in the notebook's output,
+# as base64 PNGs in a JSON script inside the figure, so that the notebook shows it anywhere
+# (JupyterLab, an untrusted notebook, GitHub). On the web that made a chapter's HTML weigh up to
+# 2 MB. So after the build, in every page, each such figure's frames move to
+#   _static/nnbook-frames/<figure id>-<hash>.js    every frame, as lossless WebP (base64), in one
+#                                                  script that calls nnbookFrames(id, type, frames)
+#   _static/nnbook-frames/<figure id>-<hash>.webp  the frame the figure first shows
+# The <img> shows the second file (loading="lazy"); the figure's JSON loses its frames and gains
+# "src" (the first file, relative to the page) and "type"; and the figure's viewer script is
+# replaced by the current nnlib/figures/viewer.js, which loads the frames file when the figure
+# comes near the screen. A script file rather than fetch(): that works from file:// as well.
+# The hash is of the frames themselves, so a changed figure gets a new name and no browser keeps
+# an old copy. Files no page uses any more are deleted.
+
+FRAMES_DIR = "nnbook-frames"
+FIGURE = re.compile(
+    r'<div class="nnbook-figure" id="(?P<id>[^"]+)"(?P<head>.*?)'
+    r'<script type="application/json" class="nnbook-figure-data">(?P<data>.*?)</script>'
+    r'(?P<between>(?:(?!<script).)*?)<script>(?P<viewer>.*?)</script>', re.S)
+FIRST_IMG = re.compile(r'<img src="data:image/png;base64,(?P<b64>[A-Za-z0-9+/=]+)"')
+FRAMES_FORMAT = "webp-lossless-1"      # part of the hash: a new encoding gets new file names
+
+
+def _webp(png_b64):
+    """A base64 PNG frame as lossless WebP bytes (the same pixels, about 20 % fewer bytes)."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(base64.b64decode(png_b64))) as image:
+        out = io.BytesIO()
+        image.save(out, "WEBP", lossless=True, method=4, exact=True)
+    return out.getvalue()
+
+
+def _slug(text):
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-") or "figure"
+
+
+def _write_frames(folder, root_id, frames, first_b64, pool):
+    """Write one figure's two files into `folder` (unless there from an earlier build); return
+    (frames file name, first-frame file name)."""
+    import base64
+    import hashlib
+
+    digest = hashlib.sha256("\n".join([FRAMES_FORMAT, root_id, *frames]).encode("ascii")).hexdigest()[:16]
+    stem = f"{_slug(root_id)}-{digest}"
+    script, first = folder / f"{stem}.js", folder / f"{stem}.webp"
+    if not (script.is_file() and first.is_file()):
+        webps = list(pool.map(_webp, frames))
+        encoded = [base64.b64encode(w).decode("ascii") for w in webps]
+        listed = ",\n".join(json.dumps(e) for e in encoded)
+        call = f'nnbookFrames({json.dumps(root_id)}, "image/webp", [\n{listed}\n]);\n'
+        first_bytes = webps[frames.index(first_b64)] if first_b64 in frames else _webp(first_b64)
+        for path, content in ((first, first_bytes), (script, call.encode("ascii"))):
+            tmp = path.with_suffix(path.suffix + ".tmp")
+            tmp.write_bytes(content)
+            tmp.replace(path)
+    return script.name, first.name
+
+
+def slider_frames_to_files(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    out = Path(app.outdir)
+    folder = out / "_static" / FRAMES_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    used, moved, figures = set(), 0, 0
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:   # Pillow encodes off the GIL
+        for page in sorted(out.rglob("*.html")):
+            text = page.read_text(encoding="utf-8")
+            if 'class="nnbook-figure"' not in text:
+                continue
+            prefix = Path(os.path.relpath(folder, page.parent)).as_posix()
+
+            def move(match, page=page, prefix=prefix):
+                nonlocal moved, figures
+                root_id = match["id"]
+                data = json.loads(match["data"])
+                if "frames" not in data:             # done by an earlier build: keep as it is
+                    used.update(Path(p).name for p in re.findall(
+                        FRAMES_DIR + r'/[^"\\]+', match.group(0)))
+                    return match.group(0)
+                if "nnbook-figure-data" not in match["viewer"]:
+                    raise ValueError(f"{page}: the slider figure {root_id} has no viewer script after "
+                                     "its data; nnlib/figures/viewer.py and book/_ext/nnbook_site.py "
+                                     "disagree about the figure's HTML")
+                first = FIRST_IMG.search(match["head"])
+                if first is None:
+                    raise ValueError(f"{page}: the slider figure {root_id} has no inline first frame")
+                script, still = _write_frames(folder, root_id, data["frames"], first["b64"], pool)
+                used.update((script, still))
+                moved += len(match["data"])
+                figures += 1
+                data.pop("frames")
+                data.update(src=f"{prefix}/{script}", type="image/webp")
+                payload = json.dumps(data, ensure_ascii=True, separators=(",", ":")).replace("</", "<\\/")
+                head = (match["head"][:first.start()]
+                        + f'<img src="{prefix}/{still}" loading="lazy" decoding="async"'
+                        + match["head"][first.end():])
+                from nnlib.figures.viewer import viewer_script
+
+                return (f'<div class="nnbook-figure" id="{root_id}"{head}'
+                        f'<script type="application/json" class="nnbook-figure-data">{payload}</script>'
+                        f'{match["between"]}{viewer_script(root_id)}')
+
+            lighter = FIGURE.sub(move, text)
+            if lighter != text:
+                page.write_text(lighter, encoding="utf-8")
+    for stale in folder.iterdir():
+        if stale.name not in used:
+            stale.unlink()
+    logger.info("slider figures: frames of %d figures (%.0f kB of inline JSON) moved to _static/%s/",
+                figures, moved / 1e3, FRAMES_DIR)
+
+
+# ---------------------------------------------------------------------------------------------
+# First paint: nothing in a page's head waits for a script, and the style sheets hold only rules
+# the pages can use
+# ---------------------------------------------------------------------------------------------
+# On a slow connection (Chromium's "Fast 3G": 562.5 ms round trip, 180 kB/s) a browser paints
+# nothing until it has every style sheet and every ordinary <script src> of the head. The themes
+# ship 450 kB of CSS (Bootstrap whole, every sphinx-design component) and eight head scripts.
+# After the build:
+#   * the head's scripts are deferred (they keep their order and still run before the
+#     DOMContentLoaded event, which is what they wait for); documentation_options.js, which inline
+#     scripts of the head read at once, is written into the page instead;
+#   * the theme's <link rel="preload"> of its two body scripts goes (they are deferred scripts at
+#     the end of the page, and the preload made them compete with the style sheets for the line);
+#   * each style sheet keeps only the rules whose class names occur in some page or in some
+#     script of the site (what PurgeCSS does). A selector's :not(), :is(), :where() and :has()
+#     arguments do not count, and Bootstrap's JavaScript-built "bs-*" classes are always kept.
+#     The sheets as Sphinx copied them are kept in the doctree folder, so that a later build
+#     (which may not copy them again) cuts them down from the originals for its pages.
+
+DEFERRED = ("doctools.js", "sphinx_highlight.js", "clipboard.min.js", "copybutton.js",
+            "sphinx-book-theme.js", "togglebutton.js", "design-tabs.js", "searchtools.js",
+            "language_data.js", "searchindex.js", "nnbook.js", "tex-chtml.js")
+HEAD_SCRIPT = re.compile(r'[ \t]*<script(?P<attrs>[^>]*)\ssrc="(?P<src>[^"]+)"(?P<rest>[^>]*)></script>\n?')
+AMD_LOADER = re.compile(r'<script[^>]*\ssrc="[^"]*/require(?:\.min)?\.js')
+SCRIPT_PRELOAD = re.compile(r'\s*<link rel="preload" as="script" href="[^"]+" />')
+BODY_SCRIPTS = re.compile(r'[ \t]*<script defer src="[^"]*scripts/bootstrap\.js')
+CONTENT_IMG = re.compile(r'<img (?![^>]*\bloading=)(?P<attrs>[^>]*\ssrc="(?P<src>[^"]*_images/[^"]+)"[^>]*)>')
+STYLE_WIDTH = re.compile(r'style="[^"]*\bwidth:\s*(\d+(?:\.\d+)?)px')
+STYLE_SIZE = re.compile(r'style="[^"]*\bwidth:\s*(\d+(?:\.\d+)?)px;\s*height:\s*(\d+(?:\.\d+)?)px')
+
+
+def _lazy_image(match, folder):
+    """A content image that loads when it comes near the screen. Its width and height attributes
+    give the browser its shape before it loads (without them a waiting image is 0 px tall, and the
+    text jumps when it arrives); `height: auto` keeps that shape when CSS narrows the image."""
+    attrs = match["attrs"]
+    if " width=" in attrs:
+        return match.group(0)
+    size = STYLE_SIZE.search(attrs)
+    if size:
+        width, height = (round(float(v)) for v in size.groups())
+    else:
+        try:
+            from PIL import Image
+
+            with Image.open(folder / match["src"]) as image:
+                width, height = image.size
+        except OSError:
+            return match.group(0)
+        shown = STYLE_WIDTH.search(attrs)          # e.g. style="width: 500px;" of a 2x image
+        if shown:
+            width, height = round(float(shown[1])), round(float(shown[1]) * height / width)
+    closing = " /" if attrs.rstrip().endswith("/") else ""
+    attrs = attrs.rstrip().removesuffix("/").rstrip()
+    style = re.search(r'style="([^"]*)"', attrs)
+    if style is None:
+        attrs += ' style="height: auto;"'
+    elif "height:" not in style[1]:
+        attrs = attrs.replace(style.group(0), f'style="{style[1].rstrip()} height: auto;"')
+    attrs = f'width="{width}" height="{height}" ' + attrs
+    return f'<img loading="lazy" decoding="async" {attrs}{closing}>'
+
+
+def faster_first_paint(app, exception):
+    """Head scripts to the end of the page (deferred), no script preloads, lazy content images."""
+    if exception is not None or app.builder.format != "html":
+        return
+    out = Path(app.outdir)
+    options = out / "_static" / "documentation_options.js"
+    inline_options = options.read_text(encoding="utf-8").strip() if options.is_file() else None
+    for page in out.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        end = text.find("</head>")
+        if end < 0:
+            continue
+        head, body, moved = text[:end], text[end:], []
+        # A page with stored widgets loads require.js in its head; UMD scripts such as
+        # clipboard.min.js that ran after it would register as anonymous AMD modules ("Mismatched
+        # anonymous define() module"), so there the scripts stay where they are.
+        amd = AMD_LOADER.search(head) is not None
+
+        def defer(match, moved=moved, amd=amd):
+            name = match["src"].split("?")[0].rsplit("/", 1)[-1]
+            if name == "documentation_options.js" and inline_options:
+                return f"    <script>{inline_options}</script>\n"
+            if name in DEFERRED and "async" not in match.group(0) and not amd:
+                attrs = match["attrs"].replace(' defer="defer"', "").replace(" defer", "")
+                moved.append(f'<script defer="defer"{attrs} src="{match["src"]}"{match["rest"]}></script>')
+                return ""
+            return match.group(0)
+
+        head = SCRIPT_PRELOAD.sub("", HEAD_SCRIPT.sub(defer, head))
+        if moved:
+            # before the theme's own deferred scripts, so that all run in their old order
+            at = BODY_SCRIPTS.search(body)
+            at = at.start() if at else body.rindex("</body>")
+            body = body[:at] + "\n".join(moved) + "\n" + body[at:]
+        body = CONTENT_IMG.sub(lambda m, folder=page.parent: _lazy_image(m, folder), body)
+        if head + body != text:
+            page.write_text(head + body, encoding="utf-8")
+
+
+CSS_IMPORT = re.compile(r"""@import\s+(?:url\()?["']([^"']+)["']\)?\s*;""")
+CSS_URL = re.compile(r"""url\((["']?)(?!data:|https?:|/|#)([^"')]+)\1\)""")
+CSS_CLASS = re.compile(r"\.(-?[_a-zA-Z][_a-zA-Z0-9-]*)")
+FUNCTIONAL = re.compile(r":(?:not|is|where|has)\(")
+ALWAYS_KEPT = ("bs-",)
+
+
+def _without_functional_arguments(selector):
+    """`selector` with the arguments of :not(), :is(), :where() and :has() left out."""
+    out, k = [], 0
+    while k < len(selector):
+        match = FUNCTIONAL.match(selector, k)
+        if not match:
+            out.append(selector[k])
+            k += 1
+            continue
+        depth, k = 1, match.end()
+        while k < len(selector) and depth:
+            depth += {"(": 1, ")": -1}.get(selector[k], 0)
+            k += 1
+    return "".join(out)
+
+
+def _split_selectors(prelude):
+    parts, depth, current = [], 0, []
+    for ch in prelude:
+        depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(ch, 0)
+        if ch == "," and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    parts.append("".join(current))
+    return parts
+
+
+def purge_css(text, words):
+    """The style sheet `text` without the selectors (and rules) naming a class not in `words`."""
+    import tinycss2
+
+    def used(selector):
+        return all(name in words or name.startswith(ALWAYS_KEPT)
+                   for name in CSS_CLASS.findall(_without_functional_arguments(selector)))
+
+    def rules(items):
+        kept = []
+        for rule in items:
+            if rule.type == "qualified-rule":
+                selectors = [s.strip() for s in _split_selectors(tinycss2.serialize(rule.prelude))]
+                selectors = [s for s in selectors if used(s)]
+                if selectors:
+                    kept.append(",".join(selectors) + "{" + tinycss2.serialize(rule.content).strip() + "}")
+            elif rule.type == "at-rule":
+                if rule.lower_at_keyword in ("media", "supports", "layer", "container") and rule.content:
+                    inner = rules(tinycss2.parse_rule_list(rule.content, skip_comments=True,
+                                                           skip_whitespace=True))
+                    if inner:
+                        kept.append(f"@{rule.at_keyword}{tinycss2.serialize(rule.prelude)}"
+                                    "{" + "".join(inner) + "}")
+                else:
+                    kept.append(rule.serialize())
+        return kept
+
+    return "\n".join(rules(tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True)))
+
+
+def _style_sheets(static):
+    """The site's style sheets that the pages link (not the combined ones made from them)."""
+    return [p for p in sorted(static.rglob("*.css")) if "mathjax" not in p.parts
+            and "widgets" not in p.parts and not (p.parent == static and p.name.startswith("nnbook-"))]
+
+
+def _sheet_record(app):
+    """The folder with the style sheets as Sphinx copied them, and {sheet: hash of what we made of it}."""
+    originals = Path(app.doctreedir) / "nnbook-css-originals"
+    record = originals / "made.json"
+    return originals, record, json.loads(record.read_text(encoding="utf-8")) if record.is_file() else {}
+
+
+def restore_style_sheets(app, exception):
+    """Before anything edits the style sheets (lighten_icons, lighter_style_sheets): a sheet that
+    is still what an earlier build made of it (Sphinx copies a theme's files only when they
+    changed) is put back as it came, so that it is cut down for the pages of this build; a sheet
+    that Sphinx copied afresh is kept as it came."""
+    if exception is not None or app.builder.format != "html":
+        return
+    import hashlib
+
+    static = Path(app.outdir) / "_static"
+    originals, _, made = _sheet_record(app)
+    for sheet in _style_sheets(static):
+        rel = sheet.relative_to(static).as_posix()
+        text = sheet.read_text(encoding="utf-8")
+        kept = originals / rel
+        if made.get(rel) == hashlib.sha256(text.encode()).hexdigest() and kept.is_file():
+            sheet.write_text(kept.read_text(encoding="utf-8"), encoding="utf-8")
+        else:
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            kept.write_text(text, encoding="utf-8")
+
+
+def lighter_style_sheets(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    import hashlib
+
+    out = Path(app.outdir)
+    static = out / "_static"
+    words = set()
+    for path in [*out.rglob("*.html"), *static.rglob("*.js")]:
+        if FRAMES_DIR not in path.parts:
+            words |= set(re.findall(r"[A-Za-z0-9_-]+", path.read_text(encoding="utf-8", errors="replace")))
+    originals, record, made = _sheet_record(app)
+    before = after = 0
+    texts = {}
+    for sheet in _style_sheets(static):
+        text = sheet.read_text(encoding="utf-8")
+        lighter = purge_css(text, words)
+        sheet.write_text(lighter, encoding="utf-8")
+        texts[sheet.resolve()] = lighter
+        made[sheet.relative_to(static).as_posix()] = hashlib.sha256(lighter.encode()).hexdigest()
+        before, after = before + len(text), after + len(lighter)
+    # theme.css only @imports basic.css: one more round trip before the first paint. Write the
+    # imported sheet in its place (its relative url()s rewritten for the new folder).
+    for sheet, text in texts.items():
+        def inline(match, sheet=sheet):
+            target = (sheet.parent / match[1]).resolve()
+            if target not in texts:
+                return match.group(0)
+            prefix = Path(os.path.relpath(target.parent, sheet.parent)).as_posix()
+            return CSS_URL.sub(lambda u: f"url({u[1]}{prefix}/{u[2]}{u[1]})", texts[target])
+
+        flat = CSS_IMPORT.sub(inline, text)
+        if flat != text:
+            sheet.write_text(flat, encoding="utf-8")
+            made[sheet.relative_to(static).as_posix()] = hashlib.sha256(flat.encode()).hexdigest()
+        texts[sheet] = flat
+    originals.mkdir(parents=True, exist_ok=True)
+    record.write_text(json.dumps(made, indent=1), encoding="utf-8")
+    combined = one_style_sheet_per_page(out, static, texts)
+    logger.info("style sheets: %.0f kB -> %.0f kB (rules for classes no page uses left out), "
+                "served as %d combined sheet(s)", before / 1e3, after / 1e3, combined)
+
+
+STYLE_LINK = re.compile(r'[ \t]*<link (?=[^>]*rel="stylesheet")[^>]*>\n?')
+LINK_HREF = re.compile(r'href="([^"?]+)[^"]*"')
+LINK_SHEETS = re.compile(r'data-nnbook-sheets="([^"]+)"')
+
+
+def one_style_sheet_per_page(out, static, texts):
+    """Each page's style sheets from the site (10 links: as many requests, over a connection
+    limit of 6) become one file, _static/nnbook-<hash>.css, their rules in the same order. The
+    link keeps the list of sheets it stands for (data-nnbook-sheets), so that later builds can
+    make it again. Returns how many combined sheets the pages use."""
+    import hashlib
+
+    static = static.resolve()
+    made, used = {}, set()
+    for page in out.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        end = text.find("</head>")
+        links = list(STYLE_LINK.finditer(text, 0, max(end, 0)))
+        sheets = []
+        for link in links:
+            listed = LINK_SHEETS.search(link.group(0))
+            if listed:
+                sheets += [static / name for name in listed[1].split()]
+                continue
+            href = LINK_HREF.search(link.group(0))
+            target = (page.parent / href[1]).resolve() if href else None
+            sheets.append(target if target in texts else link)
+        runs, current = [], []           # consecutive site sheets; other links stay where they are
+        for item in [*sheets, None]:
+            if isinstance(item, Path):
+                current.append(item)
+                continue
+            if current:
+                runs.append(current)
+                current = []
+            runs.append(item)
+        pieces = []
+        for run in runs:
+            if run is None:
+                continue
+            if not isinstance(run, list):
+                pieces.append(run.group(0))
+                continue
+            key = tuple(run)
+            if key not in made:
+                parts = []
+                for sheet in run:
+                    prefix = Path(os.path.relpath(sheet.parent, static)).as_posix()
+                    parts.append(f"/* {sheet.relative_to(static).as_posix()} */\n" + CSS_URL.sub(
+                        lambda u, prefix=prefix: f"url({u[1]}{prefix}/{u[2]}{u[1]})", texts[sheet]))
+                body = "\n".join(parts).replace("url(./", "url(")
+                name = f"nnbook-{hashlib.sha256(body.encode()).hexdigest()[:12]}.css"
+                (static / name).write_text(body, encoding="utf-8")
+                made[key] = name
+            names = " ".join(sheet.relative_to(static).as_posix() for sheet in run)
+            href = Path(os.path.relpath(static / made[key], page.parent)).as_posix()
+            pieces.append(f'    <link rel="stylesheet" href="{href}" data-nnbook-sheets="{names}" />\n')
+            used.add(made[key])
+        if links:
+            middle = text[links[0].start():links[-1].end()]
+            kept = STYLE_LINK.sub("", middle)          # whatever stood between the links
+            new = text[:links[0].start()] + "".join(pieces) + kept + text[links[-1].end():]
+            if new != text:
+                page.write_text(new, encoding="utf-8")
+    for stale in static.glob("nnbook-*.css"):
+        if stale.name not in used:
+            stale.unlink()
+    return len(used)
+
+
 def setup(app):
     # Early (priority 100 < the default 500), so every other extension sees the final values.
     app.connect("config-inited", choose_assets, priority=100)
@@ -455,7 +893,13 @@ def setup(app):
     app.add_directive("nnbook-chapter-map", ChapterMap)
     app.connect("html-page-context", coming_next, priority=900)
     app.connect("doctree-resolved", alt_from_captions)
+    app.connect("build-finished", restore_style_sheets, priority=100)   # before lighten_icons
     app.connect("build-finished", lighten_icons)
     app.connect("build-finished", palette_images)
     app.connect("build-finished", digit_pad_files)
+    app.connect("build-finished", slider_frames_to_files)
+    app.connect("build-finished", faster_first_paint)
+    # last: after lighten_icons (it reads the sheets) and after the extensions that write theirs at
+    # build-finished (pydata-sphinx-theme's pygments.css with its dark colours, myst-nb, exercise)
+    app.connect("build-finished", lighter_style_sheets, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

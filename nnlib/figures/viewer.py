@@ -44,6 +44,12 @@ def static_grid(sliders, max_frames):
 _VIEWER_JS = resources.files(__package__).joinpath("viewer.js").read_text(encoding="utf-8").rstrip("\n")
 
 
+def viewer_script(root_id):
+    """The viewer's <script> element for the figure whose root element has id `root_id`.
+    (The web book's build puts the current one into every figure: book/_ext/nnbook_site.py.)"""
+    return f"<script>\n{_VIEWER_JS % {'root_id': root_id}}\n</script>"
+
+
 def _static_html(name, sliders, subsets, frames, size):
     """The self-contained viewer: default frame, one range input per slider, frames as JSON."""
     names = list(sliders)
@@ -86,6 +92,6 @@ def _static_html(name, sliders, subsets, frames, size):
     lines.append('<p class="nnbook-figure-note" style="margin:0.3em 0;font-size:0.9em;color:#555">'
                  "These are stored frames. Run this cell (Shift+Enter) for live sliders.</p>")
     lines.append(f'<script type="application/json" class="nnbook-figure-data">{payload}</script>')
-    lines.append(f"<script>\n{_VIEWER_JS % {'root_id': root_id}}\n</script>")
+    lines.append(viewer_script(root_id))
     lines.append("</div>")
     return "\n".join(lines)
