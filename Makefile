@@ -13,7 +13,7 @@ JOBS     ?= 2
 export NNBOOK_FIGURES := static
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test unit lint lab execute portable bench train-cnn train-mlp train-optimizers train-init clean help web-assets
+.PHONY: book test unit lint lab execute portable bench train-cnn train-mlp train-optimizers train-init train-best clean help web-assets
 
 # Notebooks and tests multiply small matrices, which run fastest on one BLAS thread per process
 # (a second thread mostly waits for a busy core), and `make test` runs two processes at once.
@@ -33,6 +33,7 @@ help:
 	@echo "make train-mlp rerun chapter 7's MLP experiments into data/ (about 1.5 hours of CPU time)"
 	@echo "make train-optimizers  rerun chapter 9's MNIST optimizer comparison (data/histories/, 10-20 min)"
 	@echo "make train-init rerun chapter 10's MNIST comparison of initialisations (a few minutes)"
+	@echo "make train-best train chapter 13's best model, an ensemble of 5 DeepConvNets (about an hour on 2 cores)"
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -116,6 +117,10 @@ train-optimizers: $(STAMP)
 # Chapter 10: std 0.01 / Xavier / He on MNIST (data/histories/).
 train-init: $(STAMP)
 	$(BIN)/python scripts/train_init.py
+
+# Chapter 13: the best model, 5 DeepConvNets x 5 epochs (data/weights/best_*.npz, best.json).
+train-best: $(STAMP)
+	$(BIN)/python scripts/train_best.py
 
 clean:
 	rm -rf _build _vendor node_modules
