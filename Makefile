@@ -33,7 +33,7 @@ help:
 	@echo "make train-mlp rerun chapter 7's MLP experiments into data/ (about 1.5 hours of CPU time)"
 	@echo "make train-optimizers  rerun chapter 9's MNIST optimizer comparison (data/histories/, 10-20 min)"
 	@echo "make train-init rerun chapter 10's MNIST comparison of initialisations (a few minutes)"
-	@echo "make train-best train chapter 13's best model, an ensemble of 5 DeepConvNets (about an hour on 2 cores)"
+	@echo "make train-best train chapter 13's best model, an ensemble of 5 DeepConvNets (~30 min of CPU time, more wall time on a busy machine)"
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -162,15 +162,19 @@ def finish_interrupted(out):
     done = len(record["ensemble_val_acc"])        # members whose weights were saved
     if done == 0:
         raise SystemExit("the interrupted run finished no member; nothing to evaluate")
+    partial = record["members"][done:]           # epochs of the member that was interrupted
     record["members"] = record["members"][:done]
     record["recipe"]["members_planned"] = record["recipe"]["members"]
     record["recipe"]["members"] = done
     record["weights_files"] = [f"{STEM}_{k}.npz" for k in range(1, done + 1)]
-    record["training_wall_time_seconds"] = record["wall_time_seconds"]
-    record["training_cpu_time_seconds"] = record["cpu_time_seconds"]
-    record["stopped_early"] = (f"the run was stopped during member {done + 1}; the ensemble is the "
-                               f"{done} members it finished (the wall and CPU times are those up "
-                               f"to the last save, after member {done})")
+    record["training_wall_time_seconds"] = record["wall_time_seconds"] - sum(
+        sum(m["epoch_wall_seconds"]) for m in partial)
+    record["training_cpu_time_seconds"] = record["cpu_time_seconds"] - sum(
+        sum(m["epoch_cpu_seconds"]) for m in partial)
+    record["stopped_early"] = (f"the run was stopped during member {done + 1}, for lack of time; "
+                               f"the ensemble is the {done} members it finished. The training wall "
+                               f"and CPU times are those of the last save minus the recorded epochs "
+                               f"of the interrupted member")
     _, _, (x_test, t_test) = load_mnist("nielsen")
     x_test = x_test.reshape(-1, 1, 28, 28)
     models = []
