@@ -13,7 +13,7 @@ JOBS     ?= 2
 export NNBOOK_FIGURES := static
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test unit lint lab lab-reset execute portable bench train-cnn train-nielsen-cnn train-mlp train-optimizers train-init train-regularization clean help web-assets
+.PHONY: book test unit lint lab lab-reset execute portable bench train-cnn train-nielsen-cnn train-mlp train-optimizers train-init train-regularization train-best clean help web-assets
 
 # Notebooks and tests multiply small matrices, which run fastest on one BLAS thread per process
 # (a second thread mostly waits for a busy core), and `make test` runs two processes at once.
@@ -36,6 +36,7 @@ help:
 	@echo "make train-optimizers  rerun chapter 9's MNIST optimizer comparison (data/histories/, 10-20 min)"
 	@echo "make train-init rerun chapter 10's MNIST comparison of initialisations (a few minutes)"
 	@echo "make train-regularization  rerun chapter 11's BatchNorm, overfitting and search runs (about 3 CPU-minutes)"
+	@echo "make train-best train chapter 13's best model, an ensemble of 5 DeepConvNets (~30 min of CPU time, more wall time on a busy machine)"
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -135,6 +136,10 @@ train-init: $(STAMP)
 # Chapter 11: BatchNorm across initial scales, overfitting vs weight decay and dropout, random search.
 train-regularization: $(STAMP)
 	$(BIN)/python scripts/train_regularization.py
+
+# Chapter 13: the best model, 5 DeepConvNets x 5 epochs (data/weights/best_*.npz, best.json).
+train-best: $(STAMP)
+	$(BIN)/python scripts/train_best.py
 
 clean:
 	rm -rf _build _vendor node_modules

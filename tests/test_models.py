@@ -259,3 +259,34 @@ def test_shipped_weights_reproduce_the_recorded_accuracy(stem, build):
     assert margin.min() > SAFETY * rounding, (
         f"a test image's two highest scores are {margin.min():.2e} apart, within {SAFETY}x the float32 "
         f"rounding error ({rounding:.2e}): its answer may differ on another CPU's BLAS kernel")
+
+
+@pytest.mark.shipped_weights
+@pytest.mark.slow
+def test_shipped_best_ensemble_reaches_its_recorded_accuracy():
+    # Chapter 13's best model (scripts/train_best.py): the ensemble of best_1.npz ... best_k.npz,
+    # answering with the largest average softmax probability. stable_predictions recomputes the 50
+    # closest calls in float64 and checks that every other call has a margin 20 times larger than
+    # the float32 rounding error, so the recount is the same on every BLAS kernel.
+    from nnlib.data import load_mnist
+    from nnlib.ensemble import stable_predictions
+
+    record_path = WEIGHTS / "best.json"
+    if not record_path.exists():
+        pytest.skip("best.json is absent: run `make train-best` to make the ensemble")
+    record = json.loads(record_path.read_text())
+    assert record["status"] == "finished", "best.json records an unfinished run"
+    files = [WEIGHTS / name for name in record["weights_files"]]
+    assert all(f.exists() for f in files), f"missing weights: {[f.name for f in files if not f.exists()]}"
+    assert len(files) == record["recipe"]["members"]
+    _, (x_val, t_val), (x_test, t_test) = load_mnist()
+    result = stable_predictions(lambda rng, dtype: DeepConvNet(rng, dtype), files,
+                                x_test.reshape(-1, 1, 28, 28), closest=50, safety=SAFETY)
+    correct = int(np.sum(result.labels == t_test))
+    assert correct == record["test_correct"]
+    assert record["test_accuracy"] == correct / len(t_test)
+    assert record["test_evaluations"] == 1
+    # the validation accuracy of the whole ensemble, recorded after the last member
+    val = stable_predictions(lambda rng, dtype: DeepConvNet(rng, dtype), files,
+                             x_val.reshape(-1, 1, 28, 28), closest=50, safety=SAFETY)
+    assert int(np.sum(val.labels == t_val)) == round(record["ensemble_val_acc"][-1] * len(t_val))
