@@ -28,6 +28,7 @@ picture it showed, not as "model not found".
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import time
@@ -67,14 +68,80 @@ def _link(lab, name, root):
         pass
 
 
+GLUE = re.compile(r"\{glue(?::text)?\}`(?P<name>[^`:]+)(?::(?P<format>[^`]*))?`")
+CITE = re.compile(r"\{cite(?::[a-z]+)?\}`(?P<keys>[^`]+)`")
+
+
+def _glued_values(nb):
+    """{name: text} of the values a notebook glues (myst_nb's ``glue``), from its stored outputs."""
+    values = {}
+    for cell in nb.get("cells", []):
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            text = output.get("data", {}).get("application/papermill.record/text/plain")
+            if name and text is not None:
+                values[name] = "".join(text)
+    return values
+
+
+def _glue_text(match, values):
+    text = values.get(match["name"])
+    if text is None:
+        return match[0]
+    if match["format"]:
+        try:
+            return format(float(text), match["format"])
+        except ValueError:
+            pass
+    return text.strip("'\"")
+
+
+def _citations(bib):
+    """{key: "Author Year"} from a BibTeX file: the first author's surname ("et al." for more)."""
+    names = {}
+    for entry in re.split(r"\n@", "\n" + bib)[1:]:
+        key = re.match(r"\w+\{([^,]+),", entry)
+        if not key:
+            continue
+        author = re.search(r"\bauthor\s*=\s*\{(.+?)\},?\s*\n", entry)
+        year = re.search(r"\byear\s*=\s*\{?(\d{4})", entry)
+        title = re.search(r"\btitle\s*=\s*\{(.+?)\},?\s*\n", entry)
+        label = re.split(r"[:.]", title[1].replace("{", "").replace("}", ""))[0] if title else key[1]
+        if author:
+            people = author[1].split(" and ")
+            first = people[0].strip("{} ")
+            surname = first.split(",")[0] if "," in first else first.split()[-1]
+            label = surname + (" et al." if len(people) > 2 else
+                               " and " + people[1].strip("{} ").split(",")[0].split()[-1]
+                               if len(people) == 2 else "")
+        names[key[1]] = label + (f" {year[1]}" if year else "")
+    return names
+
+
+def _readable_markup(text, values, citations):
+    """MyST roles that jupyterlab-myst cannot resolve, made readable: a glued number becomes the
+    number the stored run printed, a citation becomes "(Author Year)" (the references are on the
+    web book's References page)."""
+    text = GLUE.sub(lambda m: _glue_text(m, values), text)
+    return CITE.sub(lambda m: "(" + "; ".join(citations.get(k.strip(), k.strip())
+                                              for k in m["keys"].split(",")) + ")", text)
+
+
 def _reader_bytes(book_nb):
     """The reader's copy of `book_nb`: the book's notebook, with the code cells of each solution
     (between ``solution-start`` and ``solution-end``) collapsed, as the web page folds them
-    (JupyterLab shows a collapsed cell as a bar; a click opens it)."""
+    (JupyterLab shows a collapsed cell as a bar; a click opens it), and glued numbers and
+    citations written out (:func:`_readable_markup`)."""
     nb = json.loads(Path(book_nb).read_text(encoding="utf-8"))
+    values = _glued_values(nb)
+    bib = Path(book_nb).resolve().parent.parent / "book" / "references.bib"
+    citations = _citations(bib.read_text(encoding="utf-8")) if bib.is_file() else {}
     inside = False
     for cell in nb.get("cells", []):
         text = "".join(cell.get("source", ""))
+        if cell.get("cell_type") == "markdown" and ("{glue" in text or "{cite" in text):
+            text = _readable_markup(text, values, citations)
+            cell["source"] = text.splitlines(keepends=True)
         if cell.get("cell_type") == "markdown" and "{solution-end}" in text:
             inside = False
         elif inside and cell.get("cell_type") == "code":

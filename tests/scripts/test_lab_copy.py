@@ -101,3 +101,41 @@ def test_lab_settings_ask_the_widget_manager_to_save_widget_state(tmp_path):
     settings = read(path)
     assert settings["@jupyter-widgets/jupyterlab-manager:plugin"] == {"saveState": True}
     assert settings["@jupyterlab/apputils-extension:themes"] == {"theme": "JupyterLab Dark"}
+
+
+BIB = """@book{nielsen2015,
+  author    = {Michael A. Nielsen},
+  year      = {2015}
+}
+
+@article{glorot2010,
+  author    = {Glorot, Xavier and Bengio, Yoshua},
+  year      = {2010}
+}
+
+@misc{cs231n,
+  title        = {{CS231n}: Convolutional Neural Networks for Visual Recognition},
+  url          = {http://cs231n.stanford.edu}
+}
+"""
+
+
+def test_the_copy_writes_out_glued_numbers_and_citations(tmp_path):
+    """jupyterlab-myst shows {glue:text} as its name and {cite} as a bare key: the copy has the
+    stored run's number and "(Author Year)" instead; markup it cannot resolve is left alone."""
+    glued = {"output_type": "display_data", "metadata": {"scrapbook": {"name": "err"}},
+             "data": {"application/papermill.record/text/plain": "0.68312"}}
+    nb = notebook(("markdown", "Off by {glue:text}`err:.3f` and {glue:text}`err`, not "
+                               "{glue:text}`missing:.1f` {cite}`nielsen2015, glorot2010`; "
+                               "{cite}`cs231n,unknown`."),
+                  ("code", "glue('err', e)"))
+    nb["cells"][1]["outputs"] = [glued]
+    (tmp_path / "chapters").mkdir()
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "references.bib").write_text(BIB, encoding="utf-8")
+    write(tmp_path / "chapters" / "01_a.ipynb", nb)
+    copy = json.loads(lab._reader_bytes(tmp_path / "chapters" / "01_a.ipynb"))
+    assert "".join(copy["cells"][0]["source"]) == (
+        "Off by 0.683 and 0.68312, not {glue:text}`missing:.1f` (Nielsen 2015; Glorot and Bengio "
+        "2010); (CS231n; unknown).")
+    assert copy["cells"][1]["outputs"] == [glued]
