@@ -29,7 +29,7 @@ import copy
 
 import numpy as np
 
-__all__ = ["Case", "CaseResult", "CheckReport", "run_checks", "check_function", "describe"]
+__all__ = ["Case", "CaseResult", "CheckReport", "run_checks", "check_function", "check_choice", "describe"]
 
 
 class Case:
@@ -221,3 +221,22 @@ def check_function(candidate, cases, *, name=None):
     Returns None, so a notebook cell that ends with a check shows the report once and nothing else.
     """
     print(run_checks(candidate, cases, name=name))
+
+
+def check_choice(answer, question, choices, correct, *, hint, normalise=None, ask=None,
+                 answered="you answered {!r}"):
+    """Check a reader's answer to a "predict first" question with a few possible answers.
+
+    ``answer`` is compared as text (stripped, then passed through ``normalise``) with ``choices``;
+    an answer outside them is told to ``ask`` ("answer one of ..." by default), a wrong one gets
+    ``hint``. Prints the report, like :func:`check_function`.
+    """
+    def compare(result):
+        text = str(result).strip()
+        text = normalise(text) if normalise else text
+        if text not in choices:
+            wanted = ask or "one of " + ", ".join(repr(c) for c in choices)
+            return False, f"answer {wanted}, got {describe(result)}"
+        return text == correct, answered.format(text)
+    check_function(lambda _: answer, [Case(question, None, expected=compare, hint=hint)],
+                   name="prediction")

@@ -16,7 +16,7 @@ have standard deviation ``std`` and every unit has ``n_in`` inputs, std * sqrt(n
 import math
 
 from ..init import he_std, xavier_std
-from . import Case, check_function, describe
+from . import Case, check_choice, check_function, describe
 
 __all__ = ["check_init_std", "check_relu_factor", "check_relu_prediction", "init_std_cases",
            "relu_factor_cases", "BEST_RELU"]
@@ -119,13 +119,7 @@ def check_relu_factor(fn):
 
 def check_relu_prediction(answer):
     """Check the reader's prediction: which of "1", "0.01", "xavier", "he" keeps a ReLU net's spread."""
-    def compare(result):
-        text = str(result).strip().lower()
-        if text not in CHOICES:
-            return False, f"answer one of {', '.join(repr(c) for c in CHOICES)}, got {describe(result)}"
-        return text == BEST_RELU, f"you answered {text!r}"
-    case = Case("five ReLU layers of 100 units: the initialisation that keeps the spread", None,
-                expected=compare,
-                hint="ReLU sets about half of its inputs to zero, which halves the second moment in "
-                     "every layer; the initialisation whose variance is twice 1 / n_in makes up for it.")
-    check_function(lambda _: answer, [case], name="prediction")
+    check_choice(answer, "five ReLU layers of 100 units: the initialisation that keeps the spread",
+                 CHOICES, BEST_RELU, normalise=str.lower,
+                 hint="ReLU sets about half of its inputs to zero, which halves the second moment in "
+                      "every layer; the initialisation whose variance is twice 1 / n_in makes up for it.")

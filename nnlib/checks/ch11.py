@@ -21,7 +21,7 @@ training accuracy of the unregularised 300-image network lies above its test acc
 import numpy as np
 
 from ..layers import BatchNorm
-from . import Case, check_function, describe
+from . import Case, check_choice, check_function, describe
 
 __all__ = ["check_batchnorm_forward", "check_dropout_forward", "check_early_stopping",
            "check_gap_prediction", "batchnorm_cases", "dropout_cases", "early_stopping_cases",
@@ -47,6 +47,26 @@ def _close(a, b):
     return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-6, atol=1e-8))
 
 
+def _slip_comparison(expected, slips):
+    """compare(result) -> (ok, message) for an array result: right, one of the named ``slips``
+    (``{what went wrong: the array it gives}``; NaNs in the same places count as equal), or wrong."""
+    def compare(result):
+        try:
+            got = np.asarray(result, dtype=np.float64)
+        except (TypeError, ValueError):
+            return False, f"expected an array of shape {expected.shape}, got {describe(result)}"
+        if got.shape != expected.shape:
+            return False, f"expected shape {expected.shape}, got shape {got.shape}"
+        if _close(got, expected):
+            return True, ""
+        for slip, wrong in slips.items():
+            if not _close(wrong, expected) and np.all(np.isfinite(got) == np.isfinite(wrong)) \
+                    and _close(np.nan_to_num(got), np.nan_to_num(wrong)):
+                return False, f"got {describe(got)}\nwhich is {slip}"
+        return False, f"expected {describe(expected)}\ngot      {describe(got)}"
+    return compare
+
+
 def _batchnorm_expectation(x, gamma, beta, eps):
     expected = _batchnorm(x, gamma, beta, eps)
     centred = x - x.mean(axis=0)
@@ -62,21 +82,7 @@ def _batchnorm_expectation(x, gamma, beta, eps):
     with np.errstate(all="ignore"):
         slips["eps left out (a constant column divides 0 by 0)"] = gamma * centred / np.sqrt(x.var(axis=0)) + beta
 
-    def compare(result):
-        try:
-            got = np.asarray(result, dtype=np.float64)
-        except (TypeError, ValueError):
-            return False, f"expected an array of shape {x.shape}, got {describe(result)}"
-        if got.shape != expected.shape:
-            return False, f"expected shape {expected.shape}, got shape {got.shape}"
-        if _close(got, expected):
-            return True, ""
-        for slip, wrong in slips.items():
-            if not _close(wrong, expected) and np.all(np.isfinite(got) == np.isfinite(wrong)) \
-                    and _close(np.nan_to_num(got), np.nan_to_num(wrong)):
-                return False, f"got {describe(got)}\nwhich is {slip}"
-        return False, f"expected {describe(expected)}\ngot      {describe(got)}"
-    return compare
+    return _slip_comparison(expected, slips)
 
 
 def batchnorm_cases():
@@ -119,20 +125,7 @@ def _dropout_expectation(x, u, p):
         "divided by p instead of 1 - p": x * keep / p if p > 0 else expected,
     }
 
-    def compare(result):
-        try:
-            got = np.asarray(result, dtype=np.float64)
-        except (TypeError, ValueError):
-            return False, f"expected an array of shape {x.shape}, got {describe(result)}"
-        if got.shape != x.shape:
-            return False, f"expected shape {x.shape}, got shape {got.shape}"
-        if _close(got, expected):
-            return True, ""
-        for slip, wrong in slips.items():
-            if not _close(wrong, expected) and _close(got, wrong):
-                return False, f"got {describe(got)}\nwhich is {slip}"
-        return False, f"expected {describe(expected)}\ngot      {describe(got)}"
-    return compare
+    return _slip_comparison(expected, slips)
 
 
 def dropout_cases():
@@ -231,15 +224,9 @@ def check_early_stopping(fn):
 
 def check_gap_prediction(answer):
     """Check the reader's prediction of the train-test gap (percentage points) of the 300-image network."""
-    def compare(result):
-        text = str(result).strip().rstrip("%").strip()
-        if text not in GAP_CHOICES:
-            return False, f"answer one of {', '.join(repr(c) for c in GAP_CHOICES)}, got {describe(result)}"
-        return text == GAP_ANSWER, f"you answered {text!r}"
-    case = Case("300 training images, 200 epochs, no regularisation: training minus test accuracy", None,
-                expected=compare,
-                hint="the network has about 140,000 weights for 300 images: it can learn every one of "
-                     "them by heart, while a network trained on all 60,000 images reaches about 97 % "
-                     "on the test set.")
-    check_function(lambda _: answer, [case], name="prediction")
+    check_choice(answer, "300 training images, 200 epochs, no regularisation: training minus test accuracy",
+                 GAP_CHOICES, GAP_ANSWER, normalise=lambda text: text.rstrip("%").strip(),
+                 hint="the network has about 140,000 weights for 300 images: it can learn every one of "
+                      "them by heart, while a network trained on all 60,000 images reaches about 97 % "
+                      "on the test set.")
 

@@ -15,7 +15,7 @@ class with the largest probability averaged over the members (shape (N,), intege
 """
 import numpy as np
 
-from . import Case, check_function, describe
+from . import Case, check_choice, check_function, describe
 
 __all__ = ["check_gradient_prediction", "check_stacked_params", "check_ensemble_labels",
            "stacked_params_cases", "ensemble_cases", "LARGEST_GRADIENT_LAYER"]
@@ -26,19 +26,11 @@ LARGEST_GRADIENT_LAYER = 4
 
 def check_gradient_prediction(answer):
     """Check the reader's prediction: which of the hidden layers 1-4 gets the largest gradient."""
-    def compare(result):
-        text = str(result).strip()
-        if text not in ("1", "2", "3", "4"):
-            return False, f"answer a layer number 1, 2, 3 or 4, got {describe(result)}"
-        layer = int(text)
-        if not 1 <= layer <= 4:
-            return False, f"answer a layer number 1, 2, 3 or 4, got {describe(result)}"
-        return layer == LARGEST_GRADIENT_LAYER, f"you answered layer {layer}"
-    case = Case("four sigmoid hidden layers: the layer with the largest gradient", None,
-                expected=compare,
-                hint="on its way back from the output the gradient is multiplied, layer after layer, "
-                     "by a weight and by the sigmoid's slope, which is at most 1/4.")
-    check_function(lambda _: answer, [case], name="prediction")
+    check_choice(answer, "four sigmoid hidden layers: the layer with the largest gradient",
+                 ("1", "2", "3", "4"), str(LARGEST_GRADIENT_LAYER),
+                 ask="a layer number 1, 2, 3 or 4", answered="you answered layer {}",
+                 hint="on its way back from the output the gradient is multiplied, layer after layer, "
+                      "by a weight and by the sigmoid's slope, which is at most 1/4.")
 
 
 def _pair_expectation(n):
