@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from nnlib import fast
-from nnlib.augment import expand_with_shifts, random_shifts, shift_images
+from nnlib.augment import affine_images, expand_with_shifts, random_affine, random_shifts, shift_images
 from nnlib.conv import Convolution, Pooling
 from nnlib.gradcheck import check_layer
 from nnlib.layers import Affine, Dropout, Flatten, ReLU, Sequential, Tanh
@@ -214,6 +214,50 @@ def test_random_shifts_are_seeded_one_pixel_moves():
     assert seen == set(moves)
     with pytest.raises(ValueError, match="rng"):
         random_shifts(x, 0)
+
+
+def test_affine_images_turns_scales_and_moves():
+    rng = np.random.default_rng(11)
+    x = rng.random((3, 1, 28, 28), dtype=np.float32)
+    ones = np.ones(3)
+    # No change gives the images back; whole-pixel offsets are shift_images; a quarter turn
+    # lands exactly on the pixel grid (clockwise on screen: the left edge goes to the top).
+    np.testing.assert_array_equal(affine_images(x, 0 * ones, ones, np.zeros((3, 2))), x)
+    np.testing.assert_array_equal(affine_images(x, 0 * ones, ones, [[2, -1]] * 3), shift_images(x, 2, -1))
+    np.testing.assert_allclose(affine_images(x, 90 * ones, ones, np.zeros((3, 2))),
+                               np.rot90(x, -1, axes=(2, 3)), atol=1e-6)
+    # Half a pixel to the right: every pixel is the mean of two neighbours (0 shifted in).
+    half = affine_images(x, 0 * ones, ones, [[0, 0.5]] * 3)
+    left = np.concatenate([np.zeros_like(x[..., :1]), x[..., :-1]], axis=3)
+    np.testing.assert_allclose(half, (x + left) / 2, atol=1e-6)
+    # Twice the size: the centre pixel's 2x2 neighbourhood of a smooth ramp stays on the ramp.
+    ramp = np.broadcast_to(np.arange(28, dtype=np.float32), (1, 1, 28, 28))
+    big = affine_images(ramp, [0], [2], [[0, 0]])
+    np.testing.assert_allclose(big[0, 0, 5, 8:20], 13.5 + (np.arange(8, 20) - 13.5) / 2, atol=1e-5)
+    with pytest.raises(ValueError, match="one angle"):
+        affine_images(x, ones[:2], ones, np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="positive"):
+        affine_images(x, ones, -ones, np.zeros((3, 2)))
+
+
+def test_random_affine_is_seeded_small_and_keeps_the_digit():
+    from nnlib.data import load_mnist
+    (x, _), _, _ = load_mnist("nielsen")
+    x = x[:500].reshape(-1, 1, 28, 28)
+    a = random_affine(x, np.random.default_rng(2))
+    np.testing.assert_array_equal(a, random_affine(x, np.random.default_rng(2)))
+    assert a.shape == x.shape and a.dtype == x.dtype
+    assert not np.array_equal(a, random_affine(x, np.random.default_rng(3)))
+    np.testing.assert_array_equal(random_affine(x, np.random.default_rng(2), 0, 0, 0), x)
+    # Small turns and scalings keep the ink roughly (area ~ scale^2) and in its place.
+    ink = a.sum(axis=(1, 2, 3)) / x.sum(axis=(1, 2, 3))
+    assert 0.75 < ink.min() and ink.max() < 1.3
+    assert 0.5 < np.mean(np.sum(a * x, axis=(1, 2, 3)) / np.sum(x * x, axis=(1, 2, 3))) < 1
+    assert a.min() >= 0 and a.max() <= 1 + 1e-6
+    with pytest.raises(ValueError, match="max_scale"):
+        random_affine(x, np.random.default_rng(0), max_scale=1.0)
+    with pytest.raises(ValueError, match="rng"):
+        random_affine(x, 0)
 
 
 # ----------------------------------------------------------------------------------------------
