@@ -74,7 +74,7 @@ import nnlib  # noqa: E402
 from nnlib.augment import random_affine, random_shifts  # noqa: E402
 from nnlib.data import load_mnist  # noqa: E402
 from nnlib.fast import Adam  # noqa: E402
-from nnlib.fast.parallel import workers_for  # noqa: E402
+from nnlib.fast.parallel import default_workers  # noqa: E402
 from nnlib.files import atomic_write  # noqa: E402
 from nnlib.functions import softmax  # noqa: E402
 from nnlib.layers import Dropout  # noqa: E402
@@ -206,11 +206,11 @@ def train_all(members, processes, settings, on_event):
     are two or more, else in this process on nnlib's default threads); ``on_event`` sees every
     report, and ``("saved", k, file name)`` once member k's weights are on disk. Returns the
     weight files' names in member order."""
+    global _EVENTS
     if processes == 1:
+        _EVENTS = _Direct(on_event)
         names = []
         for k in range(1, members + 1):
-            global _EVENTS
-            _EVENTS = _Direct(on_event)
             names.append(_member_job(k, settings))
             on_event("saved", k, names[-1])
         return names
@@ -368,7 +368,7 @@ def main(argv=None):
     x_train, x_val, x_test = (x.reshape(-1, 1, 28, 28) for x in (x_train, x_val, x_test))
     n_train = len(x_train) if args.train_images is None else min(args.train_images, len(x_train))
     processes = min(args.processes, args.members)
-    threads = 1 if processes > 1 else workers_for(DeepConvNet(np.random.default_rng(0))[0])
+    threads = 1 if processes > 1 else default_workers()
 
     record = {
         "model": "ensemble of DeepConvNet",
